@@ -1,0 +1,1 @@
+"""dlkit.course (being built)."""

@@ -1,0 +1,1 @@
+"""dlkit.data (being built)."""

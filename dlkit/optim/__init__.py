@@ -1,0 +1,1 @@
+"""dlkit.optim (being built)."""

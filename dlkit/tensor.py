@@ -1,0 +1,829 @@
+"""The autograd engine: a ``Tensor`` is a numpy array that remembers how it was made.
+
+Every differentiable op below builds its output *and* says, a few lines further on, how to send a
+gradient back to its inputs (its ``backward`` closure, the local chain-rule step). ``backward()`` then
+visits the graph in reverse topological order and applies those closures one node at a time.
+
+Two rules hold for every op, enforced once in the engine rather than in each op:
+
+* **broadcasting** — if an input was broadcast to a bigger shape in the forward pass, the gradient
+  that comes back has that bigger shape; the engine sums it over the broadcast axes (``unbroadcast``).
+* **accumulation** — a tensor used twice (``x * x``, diamonds) receives the *sum* of its gradients,
+  and repeated ``backward()`` calls add up in ``.grad`` just like PyTorch.
+"""
+from __future__ import annotations
+
+import numbers
+from typing import NamedTuple
+
+import numpy as np
+
+from .errors import DataTypeError, GradientError, ShapeError
+
+# ----------------------------------------------------------------------------------------------------
+# Global switches: default dtype and gradient recording
+# ----------------------------------------------------------------------------------------------------
+_default_dtype = np.dtype(np.float64)
+_grad_enabled = True
+
+
+def set_default_dtype(dtype):
+    """Set the float dtype of new tensors made from Python numbers or lists (float64 by default)."""
+    global _default_dtype
+    dtype = np.dtype(dtype)
+    if dtype not in (np.float32, np.float64):
+        raise DataTypeError(f"set_default_dtype: expected float32 or float64, got {dtype}")
+    _default_dtype = dtype
+
+
+def get_default_dtype():
+    """The dtype new tensors get when none is given: ``np.float64`` unless changed."""
+    return _default_dtype.type
+
+
+def is_grad_enabled():
+    """True when ops record the graph that ``backward()`` needs."""
+    return _grad_enabled
+
+
+class no_grad:
+    """Context manager (and decorator) in which ops build no graph: for evaluation and updates.
+
+    >>> with dlkit.no_grad():
+    ...     y = model(x)          # y.requires_grad is False, nothing is remembered
+    """
+
+    def __enter__(self):
+        global _grad_enabled
+        self._previous, _grad_enabled = _grad_enabled, False
+
+    def __exit__(self, *exc):
+        global _grad_enabled
+        _grad_enabled = self._previous
+
+    def __call__(self, fn):
+        def wrapper(*args, **kwargs):
+            with no_grad():
+                return fn(*args, **kwargs)
+        wrapper.__name__, wrapper.__doc__ = fn.__name__, fn.__doc__
+        return wrapper
+
+
+class enable_grad(no_grad):
+    """Context manager that turns gradient recording back on inside a ``no_grad`` block."""
+
+    def __enter__(self):
+        global _grad_enabled
+        self._previous, _grad_enabled = _grad_enabled, True
+
+
+# ----------------------------------------------------------------------------------------------------
+# Helpers shared by all ops
+# ----------------------------------------------------------------------------------------------------
+def _to_array(data, dtype=None, what="Tensor", float_ints=False):
+    """Turn user data into a numeric numpy array, or raise a clear error.
+
+    Python floats and lists of floats get the default dtype; numpy arrays keep theirs; Python
+    integers stay integers (like ``torch.tensor``) unless ``float_ints`` asks for floats.
+    """
+    if isinstance(data, Tensor):
+        data = data.data
+    try:
+        if dtype is not None:
+            array = np.asarray(data, dtype=dtype)
+        elif isinstance(data, np.ndarray | np.generic):
+            array = np.asarray(data)
+        else:
+            array = np.asarray(data)
+            if array.dtype.kind == "f" or (float_ints and array.dtype.kind in "iu"):
+                array = array.astype(_default_dtype, copy=False)
+    except (ValueError, TypeError) as err:
+        raise DataTypeError(
+            f"{what}: cannot turn {type(data).__name__} into a numeric array ({err}); "
+            "expected a number, a (nested) list of numbers or a numeric numpy array") from None
+    if array.dtype.kind not in "fiub":
+        raise DataTypeError(
+            f"{what}: expected numeric data (numbers, lists of numbers, numeric numpy arrays), "
+            f"got {type(data).__name__} with dtype {array.dtype}")
+    return array
+
+
+def unbroadcast(grad, shape):
+    """Sum ``grad`` down to ``shape``: the backward of numpy broadcasting.
+
+    Broadcasting copies an input along new leading axes and along axes of length 1, so each copy's
+    gradient flows back to the same element and must be added up.
+    """
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra:
+        grad = grad.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad.reshape(shape)
+
+
+def _normalize_axes(axis, ndim):
+    if axis is None:
+        return tuple(range(ndim))
+    axes = axis if isinstance(axis, tuple | list) else (axis,)
+    return tuple(sorted(a % ndim if ndim else a for a in axes))
+
+
+def _broadcast_error(op, a, b):
+    return ShapeError(
+        f"{op}: cannot broadcast shapes {a.shape} and {b.shape}; trailing dimensions must be equal "
+        "or 1 (numpy broadcasting rules) — reshape one operand, e.g. x.reshape(-1, 1)")
+
+
+class BackwardStep(NamedTuple):
+    """One application of the chain rule, as ``Tensor.backward_steps()`` yields it.
+
+    ``node`` received gradient ``upstream`` (= ∂loss/∂node); its op's local rule ``rule`` turned that
+    into ``grads[i]`` for ``inputs[i]`` (``None`` for inputs that need no gradient).
+    """
+
+    index: int
+    node: "Tensor"
+    upstream: np.ndarray
+    rule: str
+    inputs: tuple
+    grads: tuple
+
+
+# ----------------------------------------------------------------------------------------------------
+# The Tensor
+# ----------------------------------------------------------------------------------------------------
+class Tensor:
+    """An n-dimensional array with automatic differentiation.
+
+    Parameters
+    ----------
+    data : number, (nested) list or numpy array
+        Python numbers and lists become the default dtype (float64); numpy arrays keep theirs.
+    requires_grad : bool
+        Record the operations done on this tensor so ``backward()`` can fill in its ``.grad``.
+    name : str, optional
+        A label shown by ``dlkit.viz.draw_graph`` and the backward stepper.
+
+    Examples
+    --------
+    >>> a = Tensor(2.0, requires_grad=True, name="a")
+    >>> b = Tensor(-3.0, requires_grad=True, name="b")
+    >>> loss = a * b + a
+    >>> loss.backward()
+    >>> a.grad, b.grad          # (b + 1, a)
+    (array(-2.), array(2.))
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "name", "op", "parents", "_backward", "rule",
+                 "__weakref__")
+    # numpy must hand `array + tensor` to Tensor.__radd__ instead of looping over the tensor.
+    __array_ufunc__ = None
+
+    def __init__(self, data, requires_grad=False, name=None, dtype=None):
+        self.data = _to_array(data, dtype, float_ints=requires_grad)
+        if requires_grad and self.data.dtype.kind != "f":
+            raise DataTypeError(
+                f"Tensor: only float tensors can require gradients, got dtype {self.data.dtype}; "
+                "pass float data or dtype=np.float64")
+        self.grad = None
+        self.requires_grad = bool(requires_grad)
+        self.name = name
+        self.op = ""            # the op that made this tensor ("" for a leaf)
+        self.parents = ()       # its inputs, in order (a tuple: order is stable run to run)
+        self._backward = None   # upstream gradient -> tuple of gradients, one per parent
+        self.rule = ""          # the local derivative rule, as a short formula
+
+    # -- construction of op results -------------------------------------------------------------
+    @staticmethod
+    def _result(data, parents, op, backward, rule):
+        """Wrap an op's output; remember the graph only if some input needs a gradient."""
+        out = Tensor.__new__(Tensor)
+        out.data, out.grad, out.name = data, None, None
+        if _grad_enabled and any(p.requires_grad for p in parents):
+            out.requires_grad, out.op, out.parents = True, op, parents
+            out._backward, out.rule = backward, rule
+        else:
+            out.requires_grad, out.op, out.parents, out._backward, out.rule = False, "", (), None, ""
+        return out
+
+    def _lift(self, other):
+        """Make ``other`` a Tensor; Python numbers take this tensor's dtype (as in PyTorch)."""
+        if isinstance(other, Tensor):
+            return other
+        if isinstance(other, numbers.Number) and not isinstance(other, np.generic):
+            return Tensor(other, dtype=self.data.dtype if self.data.dtype.kind == "f" else None)
+        return Tensor(other)
+
+    # -- basic properties --------------------------------------------------------------------------
+    shape = property(lambda self: self.data.shape, doc="The shape of the underlying array.")
+    ndim = property(lambda self: self.data.ndim, doc="Number of dimensions.")
+    dtype = property(lambda self: self.data.dtype, doc="The numpy dtype.")
+    size = property(lambda self: self.data.size, doc="Number of elements.")
+    is_leaf = property(lambda self: self._backward is None,
+                       doc="True for tensors made by the user rather than by an op.")
+
+    def __len__(self):
+        return len(self.data)
+
+    def __repr__(self):
+        body = np.array2string(self.data, precision=4, separator=", ", threshold=20,
+                               prefix="Tensor(")
+        extras = ""
+        if self.name:
+            extras += f", name={self.name!r}"
+        if self.op:
+            extras += f", op={self.op!r}"
+        elif self.requires_grad:
+            extras += ", requires_grad=True"
+        if self.data.dtype != _default_dtype and self.data.dtype.kind == "f":
+            extras += f", dtype={self.data.dtype}"
+        return f"Tensor({body}{extras})"
+
+    def item(self):
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ShapeError(f"item: only one-element tensors can be converted, got shape {self.shape}")
+        return self.data.item()
+
+    def numpy(self):
+        """The underlying numpy array (shared, not copied)."""
+        return self.data
+
+    def detach(self):
+        """A new leaf sharing this tensor's data, cut off from the graph."""
+        return Tensor(self.data, name=self.name)
+
+    def zero_grad(self):
+        """Forget the accumulated gradient (set ``.grad`` to None)."""
+        self.grad = None
+
+    def requires_grad_(self, flag=True):
+        """Switch gradient tracking on (or off) for this leaf, in place."""
+        self.requires_grad = bool(flag)
+        return self
+
+    def astype(self, dtype):
+        """A copy with another dtype; differentiable (the gradient is cast back)."""
+        dtype = np.dtype(dtype)
+        source = self.data.dtype
+
+        def backward(g):
+            return (g.astype(source),)
+        return Tensor._result(self.data.astype(dtype), (self,), "astype", backward,
+                              "∂cast(a)/∂a = 1")
+
+    def float(self):
+        return self.astype(np.float32)
+
+    def double(self):
+        return self.astype(np.float64)
+
+    # -- arithmetic ----------------------------------------------------------------------------------
+    def __add__(self, other):
+        other = self._lift(other)
+        try:
+            data = self.data + other.data
+        except ValueError:
+            raise _broadcast_error("add", self, other) from None
+
+        def backward(g):
+            return g, g
+        return Tensor._result(data, (self, other), "add", backward,
+                              "∂(a+b)/∂a = 1,  ∂(a+b)/∂b = 1")
+
+    def __sub__(self, other):
+        other = self._lift(other)
+        try:
+            data = self.data - other.data
+        except ValueError:
+            raise _broadcast_error("sub", self, other) from None
+
+        def backward(g):
+            return g, -g
+        return Tensor._result(data, (self, other), "sub", backward,
+                              "∂(a−b)/∂a = 1,  ∂(a−b)/∂b = −1")
+
+    def __mul__(self, other):
+        other = self._lift(other)
+        try:
+            data = self.data * other.data
+        except ValueError:
+            raise _broadcast_error("mul", self, other) from None
+
+        def backward(g):
+            return g * other.data, g * self.data
+        return Tensor._result(data, (self, other), "mul", backward,
+                              "∂(a·b)/∂a = b,  ∂(a·b)/∂b = a")
+
+    def __truediv__(self, other):
+        other = self._lift(other)
+        try:
+            data = self.data / other.data
+        except ValueError:
+            raise _broadcast_error("div", self, other) from None
+
+        def backward(g):
+            return g / other.data, -g * data / other.data
+        return Tensor._result(data, (self, other), "div", backward,
+                              "∂(a/b)/∂a = 1/b,  ∂(a/b)/∂b = −a/b²")
+
+    def __pow__(self, exponent):
+        if isinstance(exponent, numbers.Number) and not isinstance(exponent, Tensor):
+            data = self.data ** exponent
+
+            def backward(g):
+                return (g * exponent * self.data ** (exponent - 1),)
+            return Tensor._result(data, (self,), f"pow {exponent:g}", backward,
+                                  f"∂(aⁿ)/∂a = n·aⁿ⁻¹  (n = {exponent:g})")
+        exponent = self._lift(exponent)
+        try:
+            data = self.data ** exponent.data
+        except ValueError:
+            raise _broadcast_error("pow", self, exponent) from None
+
+        def backward(g):
+            grad_base = g * exponent.data * self.data ** (exponent.data - 1)
+            grad_exp = None
+            if exponent.requires_grad:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    grad_exp = g * data * np.log(self.data)
+            return grad_base, grad_exp
+        return Tensor._result(data, (self, exponent), "pow", backward,
+                              "∂(aᵇ)/∂a = b·aᵇ⁻¹,  ∂(aᵇ)/∂b = aᵇ·ln a")
+
+    def __neg__(self):
+        def backward(g):
+            return (-g,)
+        return Tensor._result(-self.data, (self,), "neg", backward, "∂(−a)/∂a = −1")
+
+    def __radd__(self, other):
+        return self._lift(other).__add__(self)
+
+    def __rsub__(self, other):
+        return self._lift(other).__sub__(self)
+
+    def __rmul__(self, other):
+        return self._lift(other).__mul__(self)
+
+    def __rtruediv__(self, other):
+        return self._lift(other).__truediv__(self)
+
+    def __rpow__(self, base):
+        return self._lift(base).__pow__(self)
+
+    def __matmul__(self, other):
+        other = self._lift(other)
+        a, b = self.data, other.data
+        if a.ndim == 0 or b.ndim == 0:
+            raise ShapeError(f"matmul: both operands need at least 1 dimension, got shapes "
+                             f"{a.shape} and {b.shape}; use * for scaling by a scalar")
+        try:
+            data = a @ b
+        except ValueError:
+            left_k = a.shape[-1]
+            right_k = b.shape[0] if b.ndim == 1 else b.shape[-2]
+            if left_k != right_k:
+                why = (f"the last dimension of the left ({left_k}) must equal the "
+                       f"{'first' if b.ndim == 1 else 'second-to-last'} of the right ({right_k})")
+            else:
+                why = f"the batch dimensions {a.shape[:-2]} and {b.shape[:-2]} do not broadcast"
+            raise ShapeError(f"matmul: shapes {a.shape} and {b.shape} do not fit: {why}") from None
+
+        def backward(g):
+            # Treat 1-D operands as a row (left) or a column (right) matrix, as numpy does.
+            a2 = a[None, :] if a.ndim == 1 else a
+            b2 = b[:, None] if b.ndim == 1 else b
+            g2 = g
+            if a.ndim == 1:
+                g2 = np.expand_dims(g2, -2)
+            if b.ndim == 1:
+                g2 = np.expand_dims(g2, -1)
+            grad_a = grad_b = None
+            if self.requires_grad:
+                grad_a = unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
+            if other.requires_grad:
+                grad_b = unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2.shape).reshape(b.shape)
+            return grad_a, grad_b
+        return Tensor._result(data, (self, other), "matmul", backward,
+                              "∂(A@B)/∂A = G@Bᵀ,  ∂(A@B)/∂B = Aᵀ@G")
+
+    def __rmatmul__(self, other):
+        return self._lift(other).__matmul__(self)
+
+    # -- comparisons: plain boolean tensors, no gradient ---------------------------------------------
+    def _compare(self, other, fn, op):
+        other_data = other.data if isinstance(other, Tensor) else other
+        try:
+            return Tensor(fn(self.data, other_data))
+        except ValueError:
+            raise _broadcast_error(op, self, self._lift(other)) from None
+
+    def __lt__(self, other):
+        return self._compare(other, np.less, "<")
+
+    def __le__(self, other):
+        return self._compare(other, np.less_equal, "<=")
+
+    def __gt__(self, other):
+        return self._compare(other, np.greater, ">")
+
+    def __ge__(self, other):
+        return self._compare(other, np.greater_equal, ">=")
+
+    def __eq__(self, other):
+        return self._compare(other, np.equal, "==")
+
+    def __ne__(self, other):
+        return self._compare(other, np.not_equal, "!=")
+
+    __hash__ = object.__hash__  # tensors are graph nodes: hashed by identity
+
+    # -- elementwise functions ------------------------------------------------------------------------
+    def exp(self):
+        data = np.exp(self.data)
+
+        def backward(g):
+            return (g * data,)
+        return Tensor._result(data, (self,), "exp", backward, "∂eᵃ/∂a = eᵃ")
+
+    def log(self):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            data = np.log(self.data)
+
+        def backward(g):
+            return (g / self.data,)
+        return Tensor._result(data, (self,), "log", backward, "∂ln(a)/∂a = 1/a")
+
+    def sqrt(self):
+        data = np.sqrt(self.data)
+
+        def backward(g):
+            return (g * 0.5 / data,)
+        return Tensor._result(data, (self,), "sqrt", backward, "∂√a/∂a = 1/(2√a)")
+
+    def tanh(self):
+        data = np.tanh(self.data)
+
+        def backward(g):
+            return (g * (1 - data * data),)
+        return Tensor._result(data, (self,), "tanh", backward, "∂tanh(a)/∂a = 1 − tanh²(a)")
+
+    def sigmoid(self):
+        # Written via tanh so that large |a| never overflows exp.
+        data = 0.5 * (np.tanh(0.5 * self.data) + 1)
+
+        def backward(g):
+            return (g * data * (1 - data),)
+        return Tensor._result(data, (self,), "sigmoid", backward, "∂σ(a)/∂a = σ(a)·(1 − σ(a))")
+
+    def relu(self):
+        mask = self.data > 0
+        data = self.data * mask
+
+        def backward(g):
+            return (g * mask,)
+        return Tensor._result(data, (self,), "relu", backward, "∂relu(a)/∂a = 1 if a > 0 else 0")
+
+    def leaky_relu(self, negative_slope=0.01):
+        slope = np.where(self.data > 0, 1.0, negative_slope).astype(self.data.dtype)
+        data = self.data * slope
+
+        def backward(g):
+            return (g * slope,)
+        return Tensor._result(data, (self,), "leaky_relu", backward,
+                              f"∂lrelu(a)/∂a = 1 if a > 0 else {negative_slope:g}")
+
+    def abs(self):
+        def backward(g):
+            return (g * np.sign(self.data),)
+        return Tensor._result(np.abs(self.data), (self,), "abs", backward,
+                              "∂|a|/∂a = sign(a)")
+
+    __abs__ = abs
+
+    def clip(self, min=None, max=None):
+        """Limit values to ``[min, max]``; the gradient is 1 inside the range and 0 outside."""
+        data = np.clip(self.data, min, max)
+        inside = np.ones(self.shape, dtype=bool)
+        if min is not None:
+            inside &= self.data >= min
+        if max is not None:
+            inside &= self.data <= max
+
+        def backward(g):
+            return (g * inside,)
+        return Tensor._result(data, (self,), "clip", backward,
+                              "∂clip(a)/∂a = 1 inside [min, max], else 0")
+
+    # -- reductions --------------------------------------------------------------------------------
+    def _expand_reduced(self, g, axis, keepdims):
+        """Give a reduced gradient back its reduced axes, ready to broadcast to ``self.shape``."""
+        if not keepdims and axis is not None:
+            g = np.expand_dims(g, _normalize_axes(axis, self.ndim))
+        return g
+
+    def sum(self, axis=None, keepdims=False):
+        try:
+            data = np.sum(self.data, axis=axis, keepdims=keepdims)
+        except (ValueError, np.exceptions.AxisError) as err:
+            raise ShapeError(f"sum: bad axis={axis} for a tensor of shape {self.shape} ({err})") from None
+
+        def backward(g):
+            return (np.broadcast_to(self._expand_reduced(g, axis, keepdims), self.shape),)
+        return Tensor._result(np.asarray(data), (self,), "sum", backward,
+                              "∂(Σa)/∂aᵢ = 1")
+
+    def mean(self, axis=None, keepdims=False):
+        try:
+            data = np.mean(self.data, axis=axis, keepdims=keepdims)
+        except (ValueError, np.exceptions.AxisError) as err:
+            raise ShapeError(f"mean: bad axis={axis} for a tensor of shape {self.shape} ({err})") from None
+        count = self.data.size // max(np.asarray(data).size, 1) if self.data.size else 1
+
+        def backward(g):
+            g = self._expand_reduced(g, axis, keepdims) / count
+            return (np.broadcast_to(g, self.shape),)
+        return Tensor._result(np.asarray(data, dtype=self.data.dtype), (self,), "mean", backward,
+                              "∂(mean a)/∂aᵢ = 1/n")
+
+    def _extreme(self, fn, op, axis, keepdims):
+        try:
+            data = fn(self.data, axis=axis, keepdims=keepdims)
+        except (ValueError, np.exceptions.AxisError) as err:
+            raise ShapeError(f"{op}: bad axis={axis} for a tensor of shape {self.shape} ({err})") from None
+
+        def backward(g):
+            # The gradient goes to the winning entries, shared equally between ties.
+            winner = self._expand_reduced(np.asarray(data), axis, keepdims)
+            mask = (self.data == winner).astype(self.data.dtype)
+            mask /= mask.sum(axis=axis, keepdims=True)
+            return (mask * self._expand_reduced(g, axis, keepdims),)
+        return Tensor._result(np.asarray(data), (self,), op, backward,
+                              f"∂({op} a)/∂aᵢ = 1 for the {op}imum entry, 0 elsewhere")
+
+    def max(self, axis=None, keepdims=False):
+        return self._extreme(np.max, "max", axis, keepdims)
+
+    def min(self, axis=None, keepdims=False):
+        return self._extreme(np.min, "min", axis, keepdims)
+
+    def var(self, axis=None, keepdims=False, ddof=0):
+        """Variance as numpy computes it (``ddof=0``: divide by n; ``ddof=1``: by n − 1)."""
+        centred = self - self.mean(axis=axis, keepdims=True)
+        count = self.data.size // max(np.mean(self.data, axis=axis, keepdims=True).size, 1)
+        return (centred * centred).sum(axis=axis, keepdims=keepdims) / (count - ddof)
+
+    # -- shape ops -----------------------------------------------------------------------------------
+    def reshape(self, *shape):
+        shape = shape[0] if len(shape) == 1 and isinstance(shape[0], tuple | list) else shape
+        try:
+            data = self.data.reshape(shape)
+        except ValueError:
+            raise ShapeError(f"reshape: cannot reshape a tensor of shape {self.shape} "
+                             f"({self.size} elements) into shape {tuple(shape)}") from None
+
+        def backward(g):
+            return (g.reshape(self.shape),)
+        return Tensor._result(data, (self,), "reshape", backward, "reshape the gradient back")
+
+    def transpose(self, *axes):
+        """Permute axes like ``numpy.transpose`` (no arguments: reverse them)."""
+        axes = axes[0] if len(axes) == 1 and isinstance(axes[0], tuple | list) else axes
+        axes = tuple(axes) if axes else tuple(reversed(range(self.ndim)))
+        if sorted(a % max(self.ndim, 1) for a in axes) != list(range(self.ndim)):
+            raise ShapeError(f"transpose: axes {axes} are not a permutation of the "
+                             f"{self.ndim} axes of a tensor of shape {self.shape}")
+        inverse = tuple(np.argsort([a % self.ndim for a in axes]))
+
+        def backward(g):
+            return (g.transpose(inverse),)
+        return Tensor._result(self.data.transpose(axes), (self,), "transpose", backward,
+                              "transpose the gradient back")
+
+    def permute(self, *dims):
+        """Reorder dimensions (PyTorch's name for ``transpose`` with explicit axes)."""
+        return self.transpose(*dims)
+
+    @property
+    def T(self):
+        return self.transpose()
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        """Merge dimensions ``start_dim..end_dim`` into one, like ``torch.flatten``."""
+        if self.ndim == 0:
+            return self.reshape(1)
+        start, end = start_dim % self.ndim, end_dim % self.ndim
+        shape = self.shape[:start] + (-1,) + self.shape[end + 1:]
+        return self.reshape(shape)
+
+    def __getitem__(self, index):
+        index = _index_data(index)
+        try:
+            data = self.data[index]
+        except IndexError as err:
+            raise ShapeError(f"getitem: index {index!r} does not fit a tensor of shape "
+                             f"{self.shape} ({err})") from None
+        advanced = _is_advanced(index)
+
+        def backward(g):
+            full = np.zeros_like(self.data)
+            if advanced:
+                np.add.at(full, index, g)  # repeated indices each add their share
+            else:
+                full[index] += g
+            return (full,)
+        return Tensor._result(np.array(data, copy=True) if not advanced else data, (self,),
+                              "getitem", backward, "scatter the gradient into the selected entries")
+
+    # -- backward ----------------------------------------------------------------------------------
+    def backward_steps(self, grad=None):
+        """Run the backward pass one node at a time, yielding a :class:`BackwardStep` for each op.
+
+        Each step sends the node's gradient to its inputs with the op's local rule; their ``.grad``
+        grows as the contributions arrive. ``backward()`` is this generator run to the end.
+        """
+        seed = self._seed_gradient(grad)
+        order = topological_order(self)
+        self.grad = seed if self.grad is None else self.grad + seed
+        pending = {id(self): seed}  # gradients received so far in *this* pass
+        index = 0
+        for node in reversed(order):
+            upstream = pending.pop(id(node), None)
+            if node._backward is None or upstream is None:
+                continue
+            raw = node._backward(upstream)
+            grads = []
+            for parent, g in zip(node.parents, raw):
+                if g is None or not parent.requires_grad:
+                    grads.append(None)
+                    continue
+                if g.shape != parent.data.shape:
+                    g = unbroadcast(g, parent.data.shape)
+                if g.dtype != parent.data.dtype:
+                    g = g.astype(parent.data.dtype)
+                grads.append(g)
+                key = id(parent)
+                pending[key] = g if key not in pending else pending[key] + g
+                parent.grad = g if parent.grad is None else parent.grad + g
+            yield BackwardStep(index, node, upstream, node.rule, node.parents, tuple(grads))
+            index += 1
+
+    def backward(self, grad=None):
+        """Fill in ``.grad`` of every tensor this one depends on (∂self/∂x), accumulating.
+
+        ``grad`` is ∂loss/∂self; it may be left out only when ``self`` holds a single number.
+        """
+        for _ in self.backward_steps(grad):
+            pass
+
+    def _seed_gradient(self, grad):
+        if not self.requires_grad:
+            raise GradientError(
+                "backward: this tensor does not require grad, so there is no graph to go back "
+                "through; create the inputs with requires_grad=True (and not inside no_grad())")
+        if grad is None:
+            if self.data.size != 1:
+                raise GradientError(
+                    f"backward: the gradient can only be created implicitly for a scalar, but this "
+                    f"tensor has shape {self.shape}; reduce it first (e.g. loss.sum() or "
+                    f"loss.mean()) or pass grad= an array of shape {self.shape}")
+            return np.ones_like(self.data)
+        grad = _to_array(grad, what="backward")
+        if grad.shape != self.shape:
+            raise ShapeError(f"backward: grad has shape {grad.shape}, but the tensor has shape "
+                             f"{self.shape}; they must be equal")
+        return grad.astype(self.data.dtype, copy=False)
+
+
+def topological_order(root):
+    """Every tensor ``root`` depends on (that requires grad), inputs before the ops that use them.
+
+    Iterative depth-first search, so a chain of 100,000 ops needs no deep recursion.
+    """
+    order, visited = [], set()
+    stack = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        if finished:
+            order.append(node)
+            continue
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        stack.append((node, True))
+        for parent in reversed(node.parents):
+            if parent.requires_grad and id(parent) not in visited:
+                stack.append((parent, False))
+    return order
+
+
+def _index_data(index):
+    """Replace Tensors inside an index by their arrays."""
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, tuple):
+        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    if isinstance(index, list):
+        return np.asarray(index)
+    return index
+
+
+def _is_advanced(index):
+    parts = index if isinstance(index, tuple) else (index,)
+    return any(isinstance(p, np.ndarray | list) for p in parts)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Functions of several tensors
+# ----------------------------------------------------------------------------------------------------
+def _as_tensor(x):
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def maximum(a, b):
+    """Elementwise maximum; where a and b tie, each gets half the gradient (as in PyTorch)."""
+    a, b = _as_tensor(a), _as_tensor(b)
+    try:
+        data = np.maximum(a.data, b.data)
+    except ValueError:
+        raise _broadcast_error("maximum", a, b) from None
+
+    def backward(g):
+        share = (a.data > b.data) + 0.5 * (a.data == b.data)
+        return g * share, g * (1 - share)
+    return Tensor._result(data, (a, b), "maximum", backward,
+                          "∂max(a,b)/∂a = 1 where a > b,  ∂max(a,b)/∂b = 1 where b > a")
+
+
+def minimum(a, b):
+    """Elementwise minimum; where a and b tie, each gets half the gradient."""
+    a, b = _as_tensor(a), _as_tensor(b)
+    try:
+        data = np.minimum(a.data, b.data)
+    except ValueError:
+        raise _broadcast_error("minimum", a, b) from None
+
+    def backward(g):
+        share = (a.data < b.data) + 0.5 * (a.data == b.data)
+        return g * share, g * (1 - share)
+    return Tensor._result(data, (a, b), "minimum", backward,
+                          "∂min(a,b)/∂a = 1 where a < b,  ∂min(a,b)/∂b = 1 where b < a")
+
+
+def where(condition, a, b):
+    """Pick ``a`` where ``condition`` holds, else ``b``; each gets the gradient where it was picked."""
+    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    cond = cond.astype(bool)
+    a, b = _as_tensor(a), _as_tensor(b)
+    try:
+        data = np.where(cond, a.data, b.data)
+    except ValueError:
+        raise ShapeError(f"where: cannot broadcast condition {cond.shape}, a {a.shape} and "
+                         f"b {b.shape} together") from None
+
+    def backward(g):
+        return np.where(cond, g, 0), np.where(cond, 0, g)
+    return Tensor._result(data, (a, b), "where", backward,
+                          "∂where(c,a,b)/∂a = c,  ∂where(c,a,b)/∂b = 1 − c")
+
+
+def _check_joinable(op, tensors, axis):
+    if not tensors:
+        raise ShapeError(f"{op}: expected a non-empty sequence of tensors")
+    return [_as_tensor(t) for t in tensors]
+
+
+def concatenate(tensors, axis=0):
+    """Join tensors along an existing axis; the gradient is split back into the pieces."""
+    tensors = _check_joinable("concatenate", tensors, axis)
+    try:
+        data = np.concatenate([t.data for t in tensors], axis=axis)
+    except ValueError as err:
+        shapes = [t.shape for t in tensors]
+        raise ShapeError(f"concatenate: shapes {shapes} cannot be joined along axis {axis}: all "
+                         f"dimensions but axis {axis} must be equal ({err})") from None
+    bounds = np.cumsum([t.shape[axis] for t in tensors])[:-1]
+
+    def backward(g):
+        return tuple(np.split(g, bounds, axis=axis))
+    return Tensor._result(data, tuple(tensors), "concatenate", backward,
+                          "split the gradient back into the pieces")
+
+
+def stack(tensors, axis=0):
+    """Join same-shape tensors along a new axis; the gradient is unstacked."""
+    tensors = _check_joinable("stack", tensors, axis)
+    try:
+        data = np.stack([t.data for t in tensors], axis=axis)
+    except ValueError:
+        shapes = [t.shape for t in tensors]
+        raise ShapeError(f"stack: all tensors must have the same shape, got {shapes}") from None
+
+    def backward(g):
+        return tuple(np.moveaxis(g, axis, 0))
+    return Tensor._result(data, tuple(tensors), "stack", backward,
+                          "unstack the gradient into the pieces")
