@@ -25,6 +25,7 @@ from .errors import DataTypeError, GradientError, ShapeError
 # ----------------------------------------------------------------------------------------------------
 _default_dtype = np.dtype(np.float64)
 _grad_enabled = True
+_scope = None  # the module whose forward is running; ops record it so graphs can group by module
 
 
 def set_default_dtype(dtype):
@@ -67,6 +68,25 @@ class no_grad:
                 return fn(*args, **kwargs)
         wrapper.__name__, wrapper.__doc__ = fn.__name__, fn.__doc__
         return wrapper
+
+
+class scope:
+    """Context manager that tags every op made inside it with ``owner`` (its ``.scope``).
+
+    ``nn.Module.__call__`` runs ``forward`` inside ``scope(module)``, so ``dlkit.viz.draw_graph`` can
+    group a big graph by the layer that made each node.
+    """
+
+    def __init__(self, owner):
+        self.owner = owner
+
+    def __enter__(self):
+        global _scope
+        self._previous, _scope = _scope, self.owner
+
+    def __exit__(self, *exc):
+        global _scope
+        _scope = self._previous
 
 
 class enable_grad(no_grad):
@@ -179,7 +199,7 @@ class Tensor:
     """
 
     __slots__ = ("data", "grad", "requires_grad", "name", "op", "parents", "_backward", "rule",
-                 "__weakref__")
+                 "scope", "__weakref__")
     # numpy must hand `array + tensor` to Tensor.__radd__ instead of looping over the tensor.
     __array_ufunc__ = None
 
@@ -196,13 +216,14 @@ class Tensor:
         self.parents = ()       # its inputs, in order (a tuple: order is stable run to run)
         self._backward = None   # upstream gradient -> tuple of gradients, one per parent
         self.rule = ""          # the local derivative rule, as a short formula
+        self.scope = None       # the module that made it (see `scope`)
 
     # -- construction of op results -------------------------------------------------------------
     @staticmethod
     def _result(data, parents, op, backward, rule):
         """Wrap an op's output; remember the graph only if some input needs a gradient."""
         out = Tensor.__new__(Tensor)
-        out.data, out.grad, out.name = data, None, None
+        out.data, out.grad, out.name, out.scope = data, None, None, _scope
         if _grad_enabled and any(p.requires_grad for p in parents):
             out.requires_grad, out.op, out.parents = True, op, parents
             out._backward, out.rule = backward, rule
