@@ -1,0 +1,145 @@
+"""Engine speed against PyTorch CPU, measured in one process as ratios (dlkit time / torch time).
+
+    python benchmarks/bench_engine.py [--threads N] [--repeats R]
+
+(a) per-op overhead: forward + backward of a chain of 1,000 elementwise ops on a shape-(8,) tensor
+    (target <= 1.5x);
+(b) forward + backward of a 784-512-200-10 MLP written with raw tensors, float32, batch 128
+    (target <= 1.2x).
+
+Both libraries get the same number of threads (BLAS for numpy, intra-op for torch) and the same dtype.
+Each case is timed as the median of several repeats after a warm-up.
+"""
+import argparse
+import os
+import statistics
+import sys
+import time
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--repeats", type=int, default=15)
+    return parser.parse_args()
+
+
+ARGS = parse_args()
+for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[var] = str(ARGS.threads)  # must be set before numpy loads its BLAS
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+import dlkit  # noqa: E402
+
+try:
+    import torch
+except ImportError:  # pragma: no cover - the bench extra installs it
+    sys.exit("benchmarks need PyTorch: pip install torch==2.13.0")
+torch.set_num_threads(ARGS.threads)
+
+
+def median_time(fn, repeats):
+    fn()  # warm-up: first calls pay for allocation and lazy initialisation
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+# (a) a chain of 1,000 cheap elementwise ops ------------------------------------------------------
+CHAIN = 1000
+
+
+def chain(x, tanh, sigmoid):
+    for i in range(CHAIN // 4):
+        x = x * 1.01
+        x = x + 0.01
+        x = tanh(x)
+        x = sigmoid(x)
+    return x
+
+
+def dlkit_chain():
+    x = dlkit.Tensor(np.linspace(-1, 1, 8), requires_grad=True)
+    chain(x, dlkit.Tensor.tanh, dlkit.Tensor.sigmoid).sum().backward()
+
+
+def torch_chain():
+    x = torch.linspace(-1, 1, 8, dtype=torch.float64, requires_grad=True)
+    chain(x, torch.tanh, torch.sigmoid).sum().backward()
+
+
+# (b) a raw-tensor MLP ----------------------------------------------------------------------------
+SIZES, BATCH = (784, 512, 200, 10), 128
+rng = np.random.default_rng(0)
+weights = [(rng.standard_normal((i, o)) / np.sqrt(i)).astype(np.float32)
+           for i, o in zip(SIZES[:-1], SIZES[1:])]
+biases = [np.zeros(o, dtype=np.float32) for o in SIZES[1:]]
+inputs = rng.random((BATCH, SIZES[0]), dtype=np.float32)
+targets = np.eye(SIZES[-1], dtype=np.float32)[rng.integers(0, SIZES[-1], BATCH)]
+
+
+def mlp(x, params, relu):
+    for i, (w, b) in enumerate(params):
+        x = x @ w + b
+        if i < len(params) - 1:
+            x = relu(x)
+    return ((x - targets_of(x)) ** 2).mean()
+
+
+def targets_of(x):
+    return dl_targets if isinstance(x, dlkit.Tensor) else torch_targets
+
+
+dl_params = [(dlkit.Tensor(w, requires_grad=True), dlkit.Tensor(b, requires_grad=True))
+             for w, b in zip(weights, biases)]
+dl_inputs, dl_targets = dlkit.Tensor(inputs), dlkit.Tensor(targets)
+torch_params = [(torch.tensor(w, requires_grad=True), torch.tensor(b, requires_grad=True))
+                for w, b in zip(weights, biases)]
+torch_inputs, torch_targets = torch.tensor(inputs), torch.tensor(targets)
+
+
+def dlkit_mlp():
+    for w, b in dl_params:
+        w.grad = b.grad = None
+    mlp(dl_inputs, dl_params, dlkit.Tensor.relu).backward()
+
+
+def torch_mlp():
+    for w, b in torch_params:
+        w.grad = b.grad = None
+    mlp(torch_inputs, torch_params, torch.relu).backward()
+
+
+def check_same_gradients():
+    """The two MLPs must compute the same thing, or the timing comparison means nothing."""
+    dlkit_mlp()
+    torch_mlp()
+    for (dw, _), (tw, _) in zip(dl_params, torch_params):
+        np.testing.assert_allclose(dw.grad, tw.grad.numpy(), rtol=1e-3, atol=1e-6)
+
+
+def main():
+    check_same_gradients()
+    rows = [
+        ("(a) 1,000-op elementwise chain, fwd+bwd, (8,) float64", dlkit_chain, torch_chain, 1.5),
+        ("(b) MLP 784-512-200-10 raw tensors, fwd+bwd, float32 batch 128", dlkit_mlp, torch_mlp, 1.2),
+    ]
+    print(f"dlkit {dlkit.__version__} vs torch {torch.__version__}; numpy {np.__version__}; "
+          f"threads={ARGS.threads}; median of {ARGS.repeats}")
+    print(f"{'case':66} {'dlkit ms':>9} {'torch ms':>9} {'ratio':>6} {'target':>7}")
+    for label, dl_fn, torch_fn, target in rows:
+        # Interleave the two libraries so background load affects both alike.
+        dl_t = median_time(dl_fn, ARGS.repeats)
+        torch_t = median_time(torch_fn, ARGS.repeats)
+        ratio = dl_t / torch_t
+        verdict = "ok" if ratio <= target else "MISS"
+        print(f"{label:66} {dl_t * 1e3:9.2f} {torch_t * 1e3:9.2f} {ratio:6.2f} <={target:<4} {verdict}")
+
+
+if __name__ == "__main__":
+    main()
