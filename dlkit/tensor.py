@@ -250,6 +250,23 @@ class Tensor:
     def __len__(self):
         return len(self.data)
 
+    def __iter__(self):
+        # Without this, Python would iterate through __getitem__ until an IndexError.
+        return (self[i] for i in range(len(self.data)))
+
+    def __array__(self, dtype=None, copy=None):
+        """Let numpy and matplotlib read a tensor's values (``np.asarray(t)``)."""
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    def __bool__(self):
+        return bool(self.data)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
     def __repr__(self):
         body = np.array2string(self.data, precision=4, separator=", ", threshold=20,
                                prefix="Tensor(")
@@ -437,6 +454,8 @@ class Tensor:
 
     # -- comparisons: plain boolean tensors, no gradient ---------------------------------------------
     def _compare(self, other, fn, op):
+        if other is None or isinstance(other, str):
+            return NotImplemented
         other_data = other.data if isinstance(other, Tensor) else other
         try:
             return Tensor(fn(self.data, other_data))
@@ -568,7 +587,7 @@ class Tensor:
         def backward(g):
             g = self._expand_reduced(g, axis, keepdims) / count
             return (np.broadcast_to(g, self.shape),)
-        return Tensor._result(np.asarray(data, dtype=self.data.dtype), (self,), "mean", backward,
+        return Tensor._result(np.asarray(data), (self,), "mean", backward,
                               "∂(mean a)/∂aᵢ = 1/n")
 
     def _extreme(self, fn, op, axis, keepdims):
@@ -686,6 +705,8 @@ class Tensor:
                     g = unbroadcast(g, parent.data.shape)
                 if g.dtype != parent.data.dtype:
                     g = g.astype(parent.data.dtype)
+                if parent._backward is None and _shared(g, upstream, grads):
+                    g = g.copy()  # a leaf's .grad is its own array, safe to update in place
                 grads.append(g)
                 key = id(parent)
                 pending[key] = g if key not in pending else pending[key] + g
@@ -718,6 +739,12 @@ class Tensor:
             raise ShapeError(f"backward: grad has shape {grad.shape}, but the tensor has shape "
                              f"{self.shape}; they must be equal")
         return grad.astype(self.data.dtype, copy=False)
+
+
+def _shared(g, upstream, sent):
+    """True if ``g`` may also be reachable from elsewhere (a view, the upstream, a sibling's grad)."""
+    return (g is upstream or g.base is not None or not g.flags.writeable
+            or any(g is other for other in sent))
 
 
 def topological_order(root):
