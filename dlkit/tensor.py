@@ -613,7 +613,10 @@ class Tensor:
 
     def var(self, axis=None, keepdims=False, ddof=0):
         """Variance as numpy computes it (``ddof=0``: divide by n; ``ddof=1``: by n − 1)."""
-        centred = self - self.mean(axis=axis, keepdims=True)
+        try:
+            centred = self - self.mean(axis=axis, keepdims=True)
+        except ShapeError:
+            raise ShapeError(f"var: bad axis={axis} for a tensor of shape {self.shape}") from None
         count = self.data.size // max(np.mean(self.data, axis=axis, keepdims=True).size, 1)
         return (centred * centred).sum(axis=axis, keepdims=keepdims) / (count - ddof)
 
@@ -634,7 +637,8 @@ class Tensor:
         """Permute axes like ``numpy.transpose`` (no arguments: reverse them)."""
         axes = axes[0] if len(axes) == 1 and isinstance(axes[0], tuple | list) else axes
         axes = tuple(axes) if axes else tuple(reversed(range(self.ndim)))
-        if sorted(a % max(self.ndim, 1) for a in axes) != list(range(self.ndim)):
+        if (any(not -self.ndim <= a < self.ndim for a in axes)
+                or sorted(a % max(self.ndim, 1) for a in axes) != list(range(self.ndim))):
             raise ShapeError(f"transpose: axes {axes} are not a permutation of the "
                              f"{self.ndim} axes of a tensor of shape {self.shape}")
         inverse = tuple(np.argsort([a % self.ndim for a in axes]))
@@ -656,6 +660,11 @@ class Tensor:
         """Merge dimensions ``start_dim..end_dim`` into one, like ``torch.flatten``."""
         if self.ndim == 0:
             return self.reshape(1)
+        if (not -self.ndim <= start_dim < self.ndim or not -self.ndim <= end_dim < self.ndim
+                or start_dim % self.ndim > end_dim % self.ndim):
+            raise ShapeError(f"flatten: start_dim={start_dim}, end_dim={end_dim} do not fit a tensor "
+                             f"of shape {self.shape}; expected -{self.ndim} <= start_dim <= end_dim "
+                             f"< {self.ndim}")
         start, end = start_dim % self.ndim, end_dim % self.ndim
         shape = self.shape[:start] + (-1,) + self.shape[end + 1:]
         return self.reshape(shape)
@@ -792,9 +801,18 @@ def _as_tensor(x):
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
+def _as_tensor_pair(a, b):
+    """Two tensors; a Python number takes the other tensor's dtype, as in ``t + 2``."""
+    if isinstance(a, Tensor):
+        return a, a._lift(b)
+    if isinstance(b, Tensor):
+        return b._lift(a), b
+    return Tensor(a), Tensor(b)
+
+
 def maximum(a, b):
     """Elementwise maximum; where a and b tie, each gets half the gradient (as in PyTorch)."""
-    a, b = _as_tensor(a), _as_tensor(b)
+    a, b = _as_tensor_pair(a, b)
     try:
         data = np.maximum(a.data, b.data)
     except ValueError:
@@ -809,7 +827,7 @@ def maximum(a, b):
 
 def minimum(a, b):
     """Elementwise minimum; where a and b tie, each gets half the gradient."""
-    a, b = _as_tensor(a), _as_tensor(b)
+    a, b = _as_tensor_pair(a, b)
     try:
         data = np.minimum(a.data, b.data)
     except ValueError:
@@ -826,7 +844,7 @@ def where(condition, a, b):
     """Pick ``a`` where ``condition`` holds, else ``b``; each gets the gradient where it was picked."""
     cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
     cond = cond.astype(bool)
-    a, b = _as_tensor(a), _as_tensor(b)
+    a, b = _as_tensor_pair(a, b)
     try:
         data = np.where(cond, a.data, b.data)
     except ValueError:
@@ -867,6 +885,9 @@ def stack(tensors, axis=0):
     tensors = _check_joinable("stack", tensors, axis)
     try:
         data = np.stack([t.data for t in tensors], axis=axis)
+    except np.exceptions.AxisError:
+        raise ShapeError(f"stack: bad axis={axis} for tensors of shape {tensors[0].shape} "
+                         f"(the result has {tensors[0].ndim + 1} axes)") from None
     except ValueError:
         shapes = [t.shape for t in tensors]
         raise ShapeError(f"stack: all tensors must have the same shape, got {shapes}") from None
