@@ -436,8 +436,8 @@ class Tensor:
             a2 = a[None, :] if a.ndim == 1 else a
             b2 = b[:, None] if b.ndim == 1 else b
             g2 = g
-            if a.ndim == 1:
-                g2 = np.expand_dims(g2, -2)
+            if a.ndim == 1:  # vector @ vector: g is a scalar, and becomes (1, 1) in two steps
+                g2 = np.expand_dims(g2, -1 if b.ndim == 1 else -2)
             if b.ndim == 1:
                 g2 = np.expand_dims(g2, -1)
             grad_a = grad_b = None
