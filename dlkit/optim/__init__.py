@@ -1,1 +1,30 @@
-"""dlkit.optim (being built)."""
+"""dlkit.optim: optimizers (SGD, Adagrad, RMSprop, Adam, AdamW), learning-rate schedules, L1/L2 penalties.
+
+Each optimizer follows ``torch.optim``: same names, defaults and update formulas, so the same model
+trained on the same batches gives the same numbers in both.
+"""
+from . import lr_scheduler
+from .adagrad import Adagrad
+from .adam import Adam, AdamW
+from .lr_scheduler import CosineAnnealingLR, ExponentialLR, LRScheduler, StepLR
+from .optimizer import Optimizer, OptimizerError
+from .penalties import l1_penalty, l2_penalty
+from .rmsprop import RMSprop
+from .sgd import SGD
+
+__all__ = [
+           "SGD",
+           "Adagrad",
+           "Adam",
+           "AdamW",
+           "CosineAnnealingLR",
+           "ExponentialLR",
+           "LRScheduler",
+           "Optimizer",
+           "OptimizerError",
+           "RMSprop",
+           "StepLR",
+           "l1_penalty",
+           "l2_penalty",
+           "lr_scheduler",
+]
