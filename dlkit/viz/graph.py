@@ -1,0 +1,287 @@
+"""Draw the computation graph behind a tensor: one box per tensor, one oval per op.
+
+Every tensor box shows its name (a leaf's ``.name``, or a module parameter's qualified name such as
+``0.weight``), its shape, a preview of its value and — once ``backward()`` has run — its gradient.
+Arrows follow the forward pass: inputs → op → result.
+
+The DOT text is deterministic: node ids come from the traversal order (``t0, t1, …`` for tensors,
+``op3`` for the op that made ``t3``), never from ``id()``, so the same expression always gives the same
+text and notebooks and tests can compare it.
+"""
+from __future__ import annotations
+
+from collections import deque
+from html import escape
+
+import graphviz
+
+from ..tensor import Tensor
+from .preview import format_shape, format_value
+from .render import RendererNotFound, render_svg
+
+# Colours (Material palette): leaves that learn, constants, ops, the stepper's highlights.
+LEAF_FILL, CONSTANT_FILL, RESULT_FILL, OP_FILL = "#e3f2fd", "#eeeeee", "#ffffff", "#fff3e0"
+MODULE_FILL, HIDDEN_FILL = "#ede7f6", "#fafafa"
+HIGHLIGHT_FILL, RECEIVED_FILL, GRAD_COLOUR = "#ffd54f", "#c8e6c9", "#c62828"
+
+
+class Graph(graphviz.Digraph):
+    """A ``graphviz.Digraph`` that renders with dlkit's renderer (no system Graphviz needed).
+
+    Jupyter displays it inline as SVG; ``.svg()`` returns that SVG text. If no renderer works, the
+    notebook shows a message saying how to install one instead of a traceback.
+    """
+
+    def svg(self):
+        """The graph as an SVG string (cached by DOT source)."""
+        return render_svg(self)
+
+    def _repr_mimebundle_(self, include=None, exclude=None, **_):
+        try:
+            return {"image/svg+xml": self.svg()}
+        except RendererNotFound as err:
+            return {"text/plain": str(err), "text/html": f"<pre>{escape(str(err))}</pre>"}
+
+    def _repr_svg_(self):
+        return self._repr_mimebundle_().get("image/svg+xml")
+
+    # graphviz's own Jupyter hook calls the `dot` binary; route it through ours too.
+    _repr_image_svg_xml = svg
+
+
+def graph_nodes(root):
+    """Every tensor ``root`` was computed from (constants included), inputs before their results.
+
+    The order is that of an iterative depth-first search over ``.parents`` (a tuple, so the order is
+    the same on every run); it gives the node ids of :func:`draw_graph`.
+    """
+    order, visited = [], set()
+    stack = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        if finished:
+            order.append(node)
+            continue
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        stack.append((node, True))
+        for parent in reversed(node.parents):
+            if id(parent) not in visited:
+                stack.append((parent, False))
+    return order
+
+
+def parameter_names(params):
+    """``{id(tensor): "0.weight"}`` from a Module (``named_parameters()``) or a dict name → tensor."""
+    if params is None:
+        return {}
+    if hasattr(params, "named_parameters"):
+        pairs = params.named_parameters()
+    elif isinstance(params, dict):
+        pairs = params.items()
+    else:
+        raise TypeError(f"draw_graph: params= should be a Module or a dict name -> Tensor, "
+                        f"got {type(params).__name__}")
+    return {id(t): name for name, t in pairs}
+
+
+def module_names(params):
+    """``{id(module): "encoder.0"}`` from a Module's ``named_modules()`` (empty otherwise)."""
+    if params is None or not hasattr(params, "named_modules"):
+        return {}
+    return {id(m): name for name, m in params.named_modules()}
+
+
+def draw_graph(root, params=None, rankdir="LR", show_data=True, show_grad=True, max_nodes=200,
+               collapse=None, highlight=None, received=None, scale=1.0):
+    """Draw the graph that computed ``root``.
+
+    Parameters
+    ----------
+    root : Tensor
+        The output (often the loss) whose history is drawn.
+    params : Module or dict, optional
+        Names leaf tensors by their qualified parameter names (``"0.weight"``) and modules by theirs.
+    rankdir : {"LR", "TB"}
+        Direction of the arrows: left → right, or top → bottom.
+    show_data, show_grad : bool
+        Show a preview of each tensor's value / of its ``.grad`` (once known).
+    max_nodes : int or None
+        Draw at most about this many nodes; the ones farthest from ``root`` are replaced by a single
+        "⋯ N nodes hidden" node.
+    collapse : None, "module" or int
+        ``"module"``: one node per module (the layer that made the ops, see ``dlkit.tensor.scope``);
+        an int ``d``: hide everything more than ``d`` tensors away from ``root``.
+    highlight : Tensor or list of Tensors, optional
+        Tensors (and their ops) drawn in yellow: the backward stepper's current node.
+    received : Tensor or list of Tensors, optional
+        Tensors drawn in green: those that just received a gradient.
+    scale : float
+        Text size factor, e.g. 1.6 for a projector in a lecture hall.
+
+    Returns
+    -------
+    Graph
+        A ``graphviz.Digraph`` subclass; it displays inline in Jupyter, ``.source`` is the DOT text,
+        ``.svg()`` the rendered SVG.
+
+    Examples
+    --------
+    >>> a = dlkit.Tensor(2.0, requires_grad=True, name="a")
+    >>> loss = a * a + 1
+    >>> loss.backward()
+    >>> draw_graph(loss)          # doctest: +SKIP
+    """
+    if not isinstance(root, Tensor):
+        raise TypeError(f"draw_graph: expected a dlkit Tensor, got {type(root).__name__}")
+    if rankdir not in ("LR", "TB", "RL", "BT"):
+        raise ValueError(f"draw_graph: rankdir must be 'LR' or 'TB', got {rankdir!r}")
+    if not (collapse is None or collapse == "module" or
+            (isinstance(collapse, int) and not isinstance(collapse, bool) and collapse >= 0)):
+        raise ValueError(f"draw_graph: collapse must be None, 'module' or a depth >= 0, got {collapse!r}")
+    if max_nodes is not None and max_nodes < 1:
+        raise ValueError(f"draw_graph: max_nodes must be a positive int or None, got {max_nodes}")
+
+    nodes = graph_nodes(root)
+    index = {id(t): i for i, t in enumerate(nodes)}
+    names = parameter_names(params)
+    plan = _plan_visibility(root, nodes, index, collapse, max_nodes, module_names(params))
+
+    font = f"{14 * scale:.3g}"
+    dot = Graph(name="dlkit", graph_attr={"rankdir": rankdir, "fontsize": font,
+                                          "nodesep": f"{0.25 * scale:.3g}",
+                                          "ranksep": f"{0.35 * scale:.3g}"},
+                node_attr={"fontsize": font, "fontname": "Helvetica", "style": "filled"},
+                edge_attr={"fontsize": f"{11 * scale:.3g}", "arrowsize": f"{0.7 * scale:.3g}"})
+    strong = {id(t) for t in _as_list(highlight)}
+    light = {id(t) for t in _as_list(received)}
+
+    emitted_groups, seen_edges = set(), set()
+    for i, tensor in enumerate(nodes):
+        rep = plan.rep[i]
+        if rep.startswith("m") and rep not in emitted_groups:
+            emitted_groups.add(rep)
+            group = plan.groups[rep]
+            fill = HIGHLIGHT_FILL if any(id(t) in strong for t in group["members"]) else MODULE_FILL
+            dot.node(rep, f"{group['label']}\n{len(group['members'])} tensors inside",
+                     shape="box3d", fillcolor=fill)
+        elif rep.startswith("t"):
+            _tensor_node(dot, f"t{i}", tensor, names, show_data, show_grad, root,
+                         HIGHLIGHT_FILL if id(tensor) in strong else
+                         RECEIVED_FILL if id(tensor) in light else None)
+        _edges_into(dot, i, tensor, plan, index, seen_edges, strong)
+    if plan.hidden:
+        count = plan.hidden
+        dot.node("hidden", f"⋯ {count} nodes hidden\n(pass max_nodes= or collapse='module')",
+                 shape="note", fillcolor=HIDDEN_FILL, color="#9e9e9e", fontcolor="#616161")
+    return dot
+
+
+def _as_list(tensors):
+    if tensors is None:
+        return []
+    return [tensors] if isinstance(tensors, Tensor) else list(tensors)
+
+
+class _Plan:
+    """Where each tensor is drawn: ``rep[i]`` is its node id (``t3``, a module ``m0`` or ``hidden``)."""
+
+    def __init__(self):
+        self.rep, self.groups, self.hidden = [], {}, 0
+
+
+def _plan_visibility(root, nodes, index, collapse, max_nodes, modnames):
+    plan = _Plan()
+    # 1. Units: a tensor, or (collapse="module") all the op results of one module.
+    unit = []
+    group_of_scope = {}
+    for tensor in nodes:
+        if collapse == "module" and tensor.op and tensor.scope is not None:
+            key = id(tensor.scope)
+            if key not in group_of_scope:
+                gid = f"m{len(group_of_scope)}"
+                group_of_scope[key] = gid
+                kind = type(tensor.scope).__name__
+                name = modnames.get(key)
+                plan.groups[gid] = {"label": f"{name}: {kind}" if name else kind, "members": []}
+            gid = group_of_scope[key]
+            plan.groups[gid]["members"].append(tensor)
+            unit.append(gid)
+        else:
+            unit.append(None)
+    # 2. Breadth-first from the root: the nearest units stay visible.
+    distance = [None] * len(nodes)
+    distance[index[id(root)]] = 0
+    queue, bfs = deque([root]), []
+    while queue:
+        tensor = queue.popleft()
+        i = index[id(tensor)]
+        bfs.append(i)
+        for parent in tensor.parents:
+            j = index[id(parent)]
+            if distance[j] is None:
+                distance[j] = distance[i] + 1
+                queue.append(parent)
+    hidden_units, shown_units, budget = set(), set(), 0
+    for i in bfs:
+        key = unit[i] or f"t{i}"
+        if key in shown_units or key in hidden_units:
+            continue
+        cost = 1 if unit[i] or not nodes[i].op else 2
+        too_deep = isinstance(collapse, int) and not isinstance(collapse, bool) and distance[i] > collapse
+        if too_deep or (max_nodes is not None and budget + cost > max_nodes):
+            hidden_units.add(key)
+        else:
+            shown_units.add(key)
+            budget += cost
+    for i, tensor in enumerate(nodes):
+        key = unit[i] or f"t{i}"
+        if key in hidden_units:
+            plan.rep.append("hidden")
+            plan.hidden += 1 if unit[i] or not tensor.op else 2
+        else:
+            plan.rep.append(key)
+    return plan
+
+
+def _tensor_node(dot, node_id, tensor, names, show_data, show_grad, root, fill):
+    name = names.get(id(tensor)) or tensor.name or ""
+    rows = [f"<b>{escape(name)}</b>  {format_shape(tensor.shape)}" if name
+            else format_shape(tensor.shape)]
+    if show_data:
+        rows.append(f"data {escape(format_value(tensor.data))}")
+    if show_grad and tensor.grad is not None:
+        rows.append(f'<font color="{GRAD_COLOUR}">grad {escape(format_value(tensor.grad))}</font>')
+    label = ("<<table border=\"0\" cellborder=\"0\" cellspacing=\"0\" cellpadding=\"1\">"
+             + "".join(f"<tr><td>{row}</td></tr>" for row in rows) + "</table>>")
+    if fill is None:
+        fill = (RESULT_FILL if tensor.op else LEAF_FILL if tensor.requires_grad else CONSTANT_FILL)
+    extra = {"penwidth": "3"} if fill == HIGHLIGHT_FILL or tensor is root else {}
+    dot.node(node_id, label, shape="box", fillcolor=fill, **extra)
+
+
+def _edges_into(dot, i, tensor, plan, index, seen_edges, strong):
+    """The op node of tensor ``i`` and the arrows parents → op → tensor (or between groups)."""
+    if not tensor.parents:
+        return
+    rep = plan.rep[i]
+    if rep == f"t{i}":
+        op_id = f"op{i}"
+        extra = {"penwidth": "3"} if id(tensor) in strong else {}
+        dot.node(op_id, tensor.op, shape="ellipse",
+                 fillcolor=HIGHLIGHT_FILL if id(tensor) in strong else OP_FILL, **extra)
+        for parent in tensor.parents:
+            source = plan.rep[index[id(parent)]]
+            if source.startswith("t"):
+                dot.edge(source, op_id)  # one arrow per use: x * x shows two arrows
+            elif (source, op_id) not in seen_edges:
+                seen_edges.add((source, op_id))
+                dot.edge(source, op_id)
+        dot.edge(op_id, f"t{i}")
+        return
+    for parent in tensor.parents:
+        source = plan.rep[index[id(parent)]]
+        if source != rep and (source, rep) not in seen_edges:
+            seen_edges.add((source, rep))
+            dot.edge(source, rep)
