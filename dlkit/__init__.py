@@ -17,4 +17,5 @@ from .gradcheck import gradcheck, numerical_gradient
 __version__ = "0.1.0"
 
 # Subpackages. Each issue's work adds its public names to its own subpackage's __init__.
+from . import functional  # noqa: E402
 from . import course, data, nn, optim, viz  # noqa: E402

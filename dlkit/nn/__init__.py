@@ -1,1 +1,27 @@
-"""dlkit.nn (being built)."""
+"""dlkit.nn: layers, activations, losses and initialisers, with PyTorch's names and state_dict keys.
+
+``dlkit.nn.functional`` is the same module as ``dlkit.functional``.
+"""
+import sys
+
+from .. import functional
+from . import init
+from .activation import LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .container import Sequential
+from .conv import Conv1d, Conv2d
+from .dropout import Dropout
+from .linear import Linear
+from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
+from .module import IncompatibleKeys, Module, Parameter, StateDictError
+from .normalization import BatchNorm1d, BatchNorm2d
+from .pooling import AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
+from .shape import Flatten, Identity, Reshape
+
+# So that `import dlkit.nn.functional as F` works too, as it does in PyTorch.
+sys.modules[__name__ + ".functional"] = functional
+
+__all__ = ["AvgPool1d", "AvgPool2d", "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d",
+           "Conv1d", "Conv2d", "CrossEntropyLoss", "Dropout", "Flatten", "Identity",
+           "IncompatibleKeys", "L1Loss", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "MaxPool1d",
+           "MaxPool2d", "Module", "NLLLoss", "Parameter", "ReLU", "Reshape", "Sequential", "Sigmoid",
+           "Softmax", "StateDictError", "Tanh", "functional", "init"]
