@@ -146,7 +146,10 @@ def draw_graph(root, params=None, rankdir="LR", show_data=True, show_grad=True, 
     nodes = graph_nodes(root)
     index = {id(t): i for i, t in enumerate(nodes)}
     names = parameter_names(params)
-    plan = _plan_visibility(root, nodes, index, collapse, max_nodes, module_names(params))
+    strong = {id(t) for t in _as_list(highlight)}
+    light = {id(t) for t in _as_list(received)}
+    plan = _plan_visibility(root, nodes, index, collapse, max_nodes, module_names(params),
+                            keep=strong | light)
 
     font = f"{14 * scale:.3g}"
     dot = Graph(name="dlkit", graph_attr={"rankdir": rankdir, "fontsize": font,
@@ -154,8 +157,6 @@ def draw_graph(root, params=None, rankdir="LR", show_data=True, show_grad=True, 
                                           "ranksep": f"{0.35 * scale:.3g}"},
                 node_attr={"fontsize": font, "fontname": "Helvetica", "style": "filled"},
                 edge_attr={"fontsize": f"{11 * scale:.3g}", "arrowsize": f"{0.7 * scale:.3g}"})
-    strong = {id(t) for t in _as_list(highlight)}
-    light = {id(t) for t in _as_list(received)}
 
     emitted_groups, seen_edges = set(), set()
     for i, tensor in enumerate(nodes):
@@ -191,7 +192,7 @@ class _Plan:
         self.rep, self.groups, self.hidden = [], {}, 0
 
 
-def _plan_visibility(root, nodes, index, collapse, max_nodes, modnames):
+def _plan_visibility(root, nodes, index, collapse, max_nodes, modnames, keep=()):
     plan = _Plan()
     # 1. Units: a tensor, or (collapse="module") all the op results of one module.
     unit = []
@@ -224,8 +225,15 @@ def _plan_visibility(root, nodes, index, collapse, max_nodes, modnames):
                 distance[j] = distance[i] + 1
                 queue.append(parent)
     hidden_units, shown_units, budget = set(), set(), 0
-    for i in bfs:
+    # Highlighted tensors are always drawn (the stepper's current node must never be hidden).
+    kept = [i for i in bfs if id(nodes[i]) in keep]
+    kept_set = set(kept)
+    for i in kept + bfs:
         key = unit[i] or f"t{i}"
+        if i in kept_set and key not in shown_units:
+            shown_units.add(key)
+            budget += 1 if unit[i] or not nodes[i].op else 2
+            continue
         if key in shown_units or key in hidden_units:
             continue
         cost = 1 if unit[i] or not nodes[i].op else 2
