@@ -1,0 +1,139 @@
+"""Chapter 4 — multilayer perceptrons with ``dlkit.nn``: references and checks.
+
+Exercises: a ``Linear`` layer of your own, ``make_mlp`` (a Sequential of Linear and ReLU),
+``accuracy`` from logits, and ``train_step`` (one step of the training loop). The references are
+dlkit's own layers and optimizers.
+"""
+import numpy as np
+
+from ... import nn
+from ...optim import SGD
+from ...tensor import Tensor
+from ..checker import check_array_function, register
+from ..compare import Mismatch, as_array, assert_close, assert_gradient, assert_tensor
+
+
+def _parameters(module, what):
+    if not hasattr(module, "named_parameters"):
+        raise Mismatch(f"{what} is a {type(module).__name__}, expected a dlkit.nn.Module",
+                       "subclass dlkit.nn.Module and call super().__init__() first in __init__")
+    return dict(module.named_parameters())
+
+
+@register("ch4.Linear", hint="weight has shape (out_features, in_features) as in PyTorch, bias has "
+                             "shape (out_features,), and forward returns x @ weight.T + bias")
+def check_linear(answer):
+    rng = np.random.default_rng(41)
+    layer = answer(3, 4)
+    params = _parameters(layer, "Linear(3, 4)")
+    if set(params) != {"weight", "bias"}:
+        raise Mismatch(f"Linear(3, 4) has parameters {sorted(params)}, expected ['bias', 'weight']",
+                       "assign nn.Parameter objects to self.weight and self.bias")
+    for name, shape in [("weight", (4, 3)), ("bias", (4,))]:
+        if tuple(params[name].shape) != shape:
+            raise Mismatch(f"Linear(3, 4).{name} has shape {tuple(params[name].shape)}, expected {shape}",
+                           "PyTorch's layout: weight is (out_features, in_features)")
+        if not isinstance(params[name], nn.Parameter):
+            raise Mismatch(f"Linear(3, 4).{name} is a {type(params[name]).__name__}, expected an "
+                           "nn.Parameter", "wrap the initial values: nn.Parameter(array)")
+    weight = params["weight"].data
+    if np.allclose(weight, weight.flat[0]):
+        raise Mismatch("every entry of Linear(3, 4).weight starts with the same value",
+                       "initialise randomly (e.g. uniform in ±1/√in_features): identical weights make "
+                       "every output unit compute and learn the same thing")
+    W, b = rng.standard_normal((4, 3)), rng.standard_normal(4)
+    params["weight"].data[...] = W
+    params["bias"].data[...] = b
+    x = Tensor(rng.standard_normal((5, 3)), requires_grad=True)
+    out = layer(x)
+    assert_tensor(out, "Linear(3, 4)(x)")
+    assert_close(out, x.data @ W.T + b, "Linear(3, 4)(x) for x of shape (5, 3)")
+    G = rng.standard_normal((5, 4))
+    out.backward(G)
+    assert_gradient(params["weight"], G.T @ x.data, "weight")
+    assert_gradient(params["bias"], G.sum(axis=0), "bias")
+    assert_gradient(x, G @ W, "the input x")
+    return "shapes, parameters, forward values and gradients are right"
+
+
+@register("ch4.make_mlp", hint="one nn.Linear(sizes[i], sizes[i+1]) per consecutive pair, an nn.ReLU() "
+                               "between them and none after the last layer (it outputs logits)")
+def check_make_mlp(answer):
+    rng = np.random.default_rng(42)
+    for sizes in ([2, 16, 8, 3], [4, 5], [3, 7, 2]):
+        model = answer(list(sizes))
+        _parameters(model, f"make_mlp({sizes})")
+        layers = [m for m in model.modules() if isinstance(m, nn.Linear)]
+        got = [(m.in_features, m.out_features) for m in layers]
+        expected = list(zip(sizes[:-1], sizes[1:]))
+        if got != expected:
+            raise Mismatch(f"make_mlp({sizes}) has Linear layers (in, out) = {got}, expected {expected}")
+        x = rng.standard_normal((6, sizes[0]))
+        h = x
+        for i, layer in enumerate(layers):
+            h = h @ layer.weight.data.T + layer.bias.data
+            if i < len(layers) - 1:
+                h = np.maximum(h, 0)
+        out = model(Tensor(x))
+        assert_tensor(out, f"make_mlp({sizes})(x)")
+        assert_close(out, h, f"make_mlp({sizes})(x) for x of shape {x.shape}", check_dtype=False)
+    return "3 architectures passed (layer sizes, ReLU placement, outputs)"
+
+
+def accuracy(logits, labels):
+    return np.mean(np.argmax(logits, axis=1) == labels)
+
+
+@register("ch4.accuracy", hint="the predicted class is the index of the largest logit in each row "
+                               "(argmax over axis 1); accuracy is the fraction predicted right")
+def check_accuracy(answer):
+    rng = np.random.default_rng(43)
+    cases = []
+    for n, k in [(10, 3), (7, 5), (4, 2)]:
+        logits = rng.standard_normal((n, k))
+        labels = rng.integers(0, k, n)
+        labels[: n // 2] = logits[: n // 2].argmax(axis=1)  # so that the accuracy is well above chance
+        cases.append((f"{n} samples, {k} classes", (logits, labels)))
+    return check_array_function(answer, accuracy, cases, "your accuracy", atol=1e-12)
+
+
+def train_step(model, loss_fn, optimizer, X, y):
+    optimizer.zero_grad()
+    loss = loss_fn(model(X), y)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+def _twin_models(rng):
+    models = [nn.Sequential(nn.Linear(4, 5), nn.ReLU(), nn.Linear(5, 3)) for _ in range(2)]
+    state = {name: rng.standard_normal(p.shape) * 0.5 for name, p in models[0].named_parameters()}
+    for model in models:
+        model.load_state_dict(state)
+    return models
+
+
+@register("ch4.train_step", hint="in order: optimizer.zero_grad(), loss = loss_fn(model(X), y), "
+                                  "loss.backward(), optimizer.step(); return loss.item()")
+def check_train_step(answer):
+    rng = np.random.default_rng(44)
+    mine, reference = _twin_models(rng)
+    my_opt = SGD(mine.parameters(), lr=0.1, momentum=0.9)
+    ref_opt = SGD(reference.parameters(), lr=0.1, momentum=0.9)
+    loss_fn = nn.CrossEntropyLoss()
+    for step in range(1, 4):
+        X, y = rng.standard_normal((8, 4)), rng.integers(0, 3, 8)
+        got = answer(mine, loss_fn, my_opt, Tensor(X), Tensor(y))
+        expected = train_step(reference, loss_fn, ref_opt, Tensor(X), Tensor(y))
+        got = as_array(got, f"the loss returned by step {step}")
+        if got.size != 1:
+            raise Mismatch(f"step {step} returned an array of shape {got.shape}, expected one number",
+                           "return loss.item()")
+        assert_close(float(got.reshape(-1)[0]), expected, f"the loss returned by step {step}",
+                     check_dtype=False)
+        ref_params = dict(reference.named_parameters())
+        for name, p in mine.named_parameters():
+            assert_close(p.data, ref_params[name].data, f"parameter {name!r} after step {step}",
+                         "gradients add up across backward() calls: call optimizer.zero_grad() "
+                         "before loss.backward() in every step" if step > 1 else None)
+    return "3 training steps passed (losses and updated parameters)"

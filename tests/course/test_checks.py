@@ -1,0 +1,344 @@
+"""Each exercise check fails on the stub and on a plausible wrong answer, and passes on a right one.
+
+The right answers here are written independently of ``dlkit.course.references`` (so a wrong reference
+would make these tests fail), and the wrong answers are the mistakes learners really make.
+"""
+import numpy as np
+import pytest
+
+import dlkit
+from dlkit.course import CheckFailed, available_checks, check, run_check
+
+
+def stub(*args):
+    raise NotImplementedError("exercise: replace this line with your code")
+
+
+def assert_fails(name, answer, *fragments):
+    result = run_check(name, answer)
+    assert not result.passed, f"{name} passed a wrong answer: {result}"
+    for fragment in fragments:
+        assert fragment in str(result), f"{fragment!r} not in {str(result)!r}"
+    return result
+
+
+def assert_passes(name, answer):
+    result = run_check(name, answer)
+    assert result.passed, str(result)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Chapter 1
+# ----------------------------------------------------------------------------------------------------
+def central(f, x, h):
+    return (f(x + h) - f(x - h)) / (2 * h)
+
+
+def forward_difference(f, x, h):
+    return (f(x + h) - f(x)) / h
+
+
+def mul_right(a, b, upstream):
+    return upstream * b, upstream * a
+
+
+def mul_swapped(a, b, upstream):
+    return upstream * a, upstream * b
+
+
+def tanh_right(x, upstream):
+    return upstream * (1 - np.tanh(x) ** 2)
+
+
+def tanh_wrong(x, upstream):
+    return upstream * (1 - x ** 2)  # uses the input instead of tanh(input)
+
+
+def neuron_right(x1, w1, x2, w2, b):
+    return (x1 * w1 + x2 * w2 + b).tanh()
+
+
+def neuron_without_bias(x1, w1, x2, w2, b):
+    return (x1 * w1 + x2 * w2).tanh()
+
+
+def neuron_numpy(x1, w1, x2, w2, b):
+    return dlkit.Tensor(np.tanh(x1.data * w1.data + x2.data * w2.data + b.data))
+
+
+# ----------------------------------------------------------------------------------------------------
+# Chapter 2
+# ----------------------------------------------------------------------------------------------------
+def unbroadcast_right(grad, shape):
+    while grad.ndim > len(shape):
+        grad = grad.sum(axis=0)
+    for axis, n in enumerate(shape):
+        if n == 1:
+            grad = grad.sum(axis=axis, keepdims=True)
+    return grad
+
+
+def unbroadcast_leading_only(grad, shape):
+    while grad.ndim > len(shape):
+        grad = grad.sum(axis=0)
+    return grad
+
+
+def matmul_right(A, B, G):
+    return G @ B.T, A.T @ G
+
+
+def matmul_untransposed(A, B, G):
+    return G @ B.T, G.T @ A  # the transpose of the right answer for B: the classic slip
+
+
+def numgrad_right(f, x, eps):
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + eps
+        plus = f(x)
+        x[i] = old - eps
+        minus = f(x)
+        x[i] = old
+        grad[i] = (plus - minus) / (2 * eps)
+    return grad
+
+
+def numgrad_forgets_restore(f, x, eps):
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + eps
+        plus = f(x)
+        x[i] = old - eps
+        grad[i] = (plus - f(x)) / (2 * eps)
+    return grad
+
+
+def softplus_stable(x):
+    return dlkit.maximum(x, 0.0) + (1 + (-x.abs()).exp()).log()
+
+
+def softplus_naive(x):
+    return (1 + x.exp()).log()
+
+
+# ----------------------------------------------------------------------------------------------------
+# Chapter 3
+# ----------------------------------------------------------------------------------------------------
+def mse_right(pred, target):
+    diff = pred - target
+    return (diff * diff).sum() / diff.size
+
+
+def mse_sum(pred, target):
+    return ((pred - target) ** 2).sum()
+
+
+def bce_right(p, y):
+    return (-(y * p.log()) - (1 - y) * (1 - p).log()).mean()
+
+
+def bce_no_minus(p, y):
+    return (y * p.log() + (1 - y) * (1 - p).log()).mean()
+
+
+def softmax_right(z):
+    e = (z - z.max(axis=-1, keepdims=True)).exp()
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def softmax_unstable(z):
+    e = z.exp()
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def softmax_numpy(z):
+    e = np.exp(z.data - z.data.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def cross_entropy_right(z, y):
+    m = z.max(axis=1, keepdims=True)
+    log_probs = z - m - (z - m).exp().sum(axis=1, keepdims=True).log()
+    picked = log_probs[np.arange(z.shape[0]), y]
+    return -picked.sum() / z.shape[0]
+
+
+def cross_entropy_unstable(z, y):
+    log_probs = (z.exp() / z.exp().sum(axis=1, keepdims=True)).log()
+    return -log_probs[np.arange(z.shape[0]), y].mean()
+
+
+def ce_grad_right(z, y):
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    p = e / e.sum(axis=1, keepdims=True)
+    onehot = np.eye(z.shape[1])[y]
+    return (p - onehot) / z.shape[0]
+
+
+def ce_grad_no_mean(z, y):
+    return ce_grad_right(z, y) * z.shape[0]
+
+
+# ----------------------------------------------------------------------------------------------------
+# Chapter 4 (needs dlkit.nn and dlkit.optim)
+# ----------------------------------------------------------------------------------------------------
+def make_linear(transposed=False, constant=False):
+    class MyLinear(dlkit.nn.Module):
+        def __init__(self, n_in, n_out):
+            super().__init__()
+            shape = (n_in, n_out) if transposed else (n_out, n_in)
+            bound = 1 / np.sqrt(n_in)
+            values = np.full(shape, 0.1) if constant else dlkit.get_rng().uniform(-bound, bound, shape)
+            self.weight = dlkit.nn.Parameter(values)
+            self.bias = dlkit.nn.Parameter(np.zeros(n_out))
+
+        def forward(self, x):
+            return (x @ self.weight if transposed else x @ self.weight.T) + self.bias
+    return MyLinear
+
+
+def mlp_right(sizes):
+    layers = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        if i:
+            layers.append(dlkit.nn.ReLU())
+        layers.append(dlkit.nn.Linear(a, b))
+    return dlkit.nn.Sequential(*layers)
+
+
+def mlp_relu_at_end(sizes):
+    layers = []
+    for a, b in zip(sizes[:-1], sizes[1:]):
+        layers += [dlkit.nn.Linear(a, b), dlkit.nn.ReLU()]
+    return dlkit.nn.Sequential(*layers)
+
+
+def accuracy_right(logits, labels):
+    return float(np.sum(logits.argmax(axis=1) == labels) / len(labels))
+
+
+def accuracy_wrong_axis(logits, labels):
+    return float(np.mean(logits.argmax(axis=0)[: len(labels)] == labels[: logits.shape[1]]))
+
+
+def train_step_right(model, loss_fn, optimizer, X, y):
+    optimizer.zero_grad()
+    loss = loss_fn(model(X), y)
+    loss.backward()
+    optimizer.step()
+    return float(loss.data)
+
+
+def train_step_no_zero_grad(model, loss_fn, optimizer, X, y):
+    loss = loss_fn(model(X), y)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+CASES = {
+    # name: (right answer, [(wrong answer, fragment the message must contain), ...])
+    "ch1.derivative": (central, [(forward_difference, "exact value")]),
+    "ch1.mul_backward": (mul_right, [(mul_swapped, "is off")]),
+    "ch1.tanh_backward": (tanh_right, [(tanh_wrong, "is off")]),
+    "ch1.neuron": (neuron_right, [(neuron_without_bias, "is off"),
+                                  (neuron_numpy, "does not require grad")]),
+    "ch2.unbroadcast": (unbroadcast_right, [(unbroadcast_leading_only, "has shape")]),
+    "ch2.matmul_backward": (matmul_right, [(matmul_untransposed, "has shape")]),
+    "ch2.numerical_gradient": (numgrad_right, [(numgrad_forgets_restore, "")]),
+    "ch2.softplus": (softplus_stable, [(softplus_naive, "inf")]),
+    "ch3.mse": (mse_right, [(mse_sum, "the mean")]),
+    "ch3.bce": (bce_right, [(bce_no_minus, "minus sign")]),
+    "ch3.softmax": (softmax_right, [(softmax_unstable, "large logits"),
+                                    (softmax_numpy, "expected a dlkit Tensor")]),
+    "ch3.cross_entropy": (cross_entropy_right, [(cross_entropy_unstable, "large logits")]),
+    "ch3.cross_entropy_grad": (ce_grad_right, [(ce_grad_no_mean, "is off")]),
+    "ch4.Linear": ("linear", [("linear_transposed", "expected (4, 3)"),
+                              ("linear_constant", "same value")]),
+    "ch4.make_mlp": (mlp_right, [(mlp_relu_at_end, "is off")]),
+    "ch4.accuracy": (accuracy_right, [(accuracy_wrong_axis, "")]),
+    "ch4.train_step": (train_step_right, [(train_step_no_zero_grad, "zero_grad")]),
+}
+
+
+def resolve(answer):
+    if answer == "linear":
+        return make_linear()
+    if answer == "linear_transposed":
+        return make_linear(transposed=True)
+    if answer == "linear_constant":
+        return make_linear(constant=True)
+    return answer
+
+
+def test_every_registered_check_is_tested_here():
+    assert sorted(CASES) == available_checks()
+
+
+def test_every_chapter_has_at_least_four_checks():
+    for chapter in ("ch1", "ch2", "ch3", "ch4"):
+        assert sum(name.startswith(chapter + ".") for name in available_checks()) >= 4, chapter
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_check_fails_on_the_stub(name):
+    assert_fails(name, stub, "not implemented yet", "NotImplementedError")
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_check_passes_on_a_right_answer(name):
+    assert_passes(name, resolve(CASES[name][0]))
+
+
+@pytest.mark.parametrize("name,index", [(n, i) for n in sorted(CASES) for i in range(len(CASES[n][1]))])
+def test_check_fails_on_a_plausible_wrong_answer(name, index):
+    wrong, fragment = CASES[name][1][index]
+    assert_fails(name, resolve(wrong), fragment)
+
+
+def test_a_crash_in_learner_code_is_reported_with_its_type():
+    def crashes(*args):
+        return {}["missing"]
+    result = run_check("ch3.mse", crashes)
+    assert not result.passed and "KeyError" in result.message
+
+
+def test_check_raises_check_failed_with_the_message_and_returns_the_result_on_success():
+    with pytest.raises(CheckFailed, match="ch3.softmax.*large logits"):
+        check("ch3.softmax", softmax_unstable)
+    assert check("ch3.softmax", softmax_right).passed
+
+
+def test_unknown_check_name_lists_the_available_ones():
+    with pytest.raises(KeyError, match="ch3.softmax"):
+        run_check("ch9.nothing", stub)
+
+
+def test_a_check_does_not_move_dlkits_random_numbers():
+    dlkit.manual_seed(5)
+    expected = dlkit.randn(3).data
+    dlkit.manual_seed(5)
+    run_check("ch4.train_step", train_step_right)
+    assert np.array_equal(dlkit.randn(3).data, expected)
+
+
+def test_a_failing_check_never_shows_the_reference_source():
+    import inspect
+
+    from dlkit.course.references import chapter3
+    result = run_check("ch3.softmax", softmax_unstable)
+    body = inspect.getsource(chapter3.softmax).splitlines()[1:]
+    for line in body:
+        assert line.strip() not in str(result)
+
+
+def test_result_has_a_green_or_red_html_form_and_a_plain_text_form():
+    good, bad = run_check("ch3.mse", mse_right), run_check("ch3.mse", mse_sum)
+    assert str(good).startswith("✓ ch3.mse:") and str(bad).startswith("✗ ch3.mse:")
+    assert "Hint:" in str(bad) and "Hint" not in str(good)
+    assert "✓" in good._repr_html_() and "#1a7f37" in good._repr_html_()
+    assert "✗" in bad._repr_html_() and "#b42318" in bad._repr_html_()
+    assert "<b>" in bad._repr_html_() and "&lt;" not in run_check("ch3.mse", mse_right)._repr_html_()

@@ -1,0 +1,72 @@
+"""House rules for the committed notebooks.
+
+notebooks/ is committed WITH outputs (it renders on GitHub without running) but never with an error;
+solutions/ and exercises/ are committed without outputs. All use the python3 kernel, import only
+dlkit's public API plus numpy/matplotlib, and each chapter has an exercise and a solution notebook.
+"""
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHAPTERS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+ALL = CHAPTERS + sorted((ROOT / "solutions").glob("*.ipynb")) + sorted((ROOT / "exercises").glob("*.ipynb"))
+IMPORT = re.compile(r"^\s*(?:import|from)\s+([A-Za-z_][\w.]*)", re.MULTILINE)
+ALLOWED = {"dlkit", "numpy", "matplotlib"}
+
+
+def name(path):
+    return f"{path.parent.name}/{path.name}"
+
+
+def test_there_are_four_chapters_each_with_exercise_and_solution():
+    assert [p.name[:2] for p in CHAPTERS][:4] == ["01", "02", "03", "04"]
+    for chapter in CHAPTERS:
+        assert (ROOT / "solutions" / chapter.name).exists(), chapter.name
+        assert (ROOT / "exercises" / chapter.name).exists(), chapter.name
+
+
+@pytest.mark.parametrize("path", ALL, ids=name)
+def test_notebook_uses_the_python3_kernel_and_allowed_imports(path):
+    nb = nbformat.read(str(path), as_version=4)
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            for module in IMPORT.findall(cell.source):
+                assert module.split(".")[0] in ALLOWED, f"{name(path)} imports {module}"
+            assert "dlkit.course.references" not in cell.source
+            assert "._" not in re.sub(r"\b_\w*", "", cell.source.replace("__", "")), \
+                f"{name(path)} uses a private name: {cell.source[:80]!r}"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=name)
+def test_chapter_notebooks_are_committed_executed_and_without_errors(path):
+    nb = nbformat.read(str(path), as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code" and c.source.strip()]
+    assert all(c.execution_count is not None for c in code), "run the notebook before committing it"
+    counts = [c.execution_count for c in code]
+    assert counts == list(range(1, len(code) + 1)), "execute top to bottom in a fresh kernel"
+    for cell in code:
+        for output in cell.outputs:
+            assert output.output_type != "error", f"error output in {name(path)}: {cell.source[:80]!r}"
+            assert output.get("name") != "stderr" or "Warning" not in output.get("text", ""), \
+                f"warning in {name(path)}: {output.get('text', '')[:200]}"
+
+
+@pytest.mark.parametrize("path", [p for p in ALL if p not in CHAPTERS], ids=name)
+def test_solutions_and_exercises_are_committed_without_outputs(path):
+    nb = nbformat.read(str(path), as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, \
+                f"{name(path)} has outputs: clear them (solutions) or rebuild exercises"
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "solutions").glob("*.ipynb")), ids=name)
+def test_solutions_have_at_least_four_checked_exercises(path):
+    nb = nbformat.read(str(path), as_version=4)
+    sources = [c.source for c in nb.cells if c.cell_type == "code"]
+    assert sum("### BEGIN SOLUTION" in s for s in sources) >= 4
+    assert sum(re.search(r"\bcheck\(\s*\"ch\d", s) is not None for s in sources) >= 4
