@@ -1,26 +1,21 @@
 """Convolution by im2col: cut the image into kernel-sized windows, then one big matrix product.
 
-The sliding-window view below is shared with pooling (``pooling.py``). For an input of shape
-(N, C, H, W) it gives, without copying, an array of shape (N, C, H_out, W_out, kh, kw) whose entry
-``[n, c, i, j]`` is the window under the kernel at output position (i, j). Convolution is then
+For an input of shape (N, C, H, W), ``sliding_windows`` gives, without copying, an array of shape
+(N, C, H_out, W_out, kh, kw) whose entry ``[n, c, i, j]`` is the window under the kernel at output
+position (i, j) (with ``H_out = (H + 2·padding − kh) // stride + 1``). Convolution is then
 
     out[n, o, i, j] = Σ_{c, p, q} window[n, c, i, j, p, q] · weight[o, c, p, q] + bias[o]
 
-— a matrix product once the windows are laid out as rows ("im2col"). Backward sends the gradient of
-each window back onto the pixels it covered ("col2im"): a loop over the kh·kw kernel offsets, each a
-strided slice of the whole batch, never a loop over pixels. 1-D convolution is the 2-D one with a
-kernel of height 1.
+— a matrix product once the windows are laid out as a matrix ("im2col"). Backward sends the gradient
+of each window back onto the pixels it covered ("col2im"): a loop over the kh·kw kernel offsets
+(``kernel_offsets``), each a strided slice of the whole batch, never a loop over pixels. Pooling
+(``pooling.py``) walks the same offsets. 1-D convolution is the 2-D one with a kernel of height 1.
 """
 import numpy as np
 
 from ..errors import ShapeError
 from ..tensor import Tensor
 from ._checks import as_tensor, check_ndim, pair, single
-
-
-def output_size(size, kernel, stride, padding):
-    """How many positions a kernel takes along one axis: ``(size + 2·padding − kernel) // stride + 1``."""
-    return (size + 2 * padding - kernel) // stride + 1
 
 
 def pad2d(x, padding, value=0.0):
@@ -38,19 +33,37 @@ def sliding_windows(x, kernel, stride):
     return windows[:, :, ::sh, ::sw]
 
 
+def window_counts(padded_shape, kernel, stride):
+    """(H_out, W_out): how many windows fit along the last two axes of an already padded input."""
+    return tuple((size - k) // s + 1 for size, k, s in zip(padded_shape[-2:], kernel, stride))
+
+
+def kernel_offsets(kernel, stride, out_size):
+    """For each kernel offset (p, q): the strided slice of the padded input that the kernel's entry
+    (p, q) touches, over all output positions at once. ``x[slice]`` has shape (N, C, H_out, W_out)."""
+    (kh, kw), (sh, sw), (h_out, w_out) = kernel, stride, out_size
+    for p in range(kh):
+        for q in range(kw):
+            yield p, q, (slice(None), slice(None), slice(p, p + sh * h_out, sh),
+                         slice(q, q + sw * w_out, sw))
+
+
 def scatter_windows(grad_windows, padded_shape, kernel, stride, padding):
-    """col2im: add each window's gradient (N, C, H_out, W_out, kh, kw) back onto the input pixels.
+    """col2im: add each window's gradient (N, C, kh, kw, H_out, W_out) back onto the input pixels.
 
     Overlapping windows add up. The loop runs over the kh·kw kernel offsets only; each step moves a
     whole strided slice of the batch at once. Padding is cut off at the end.
     """
-    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
-    n, c, h_out, w_out = grad_windows.shape[:4]
     grad = np.zeros(padded_shape, dtype=grad_windows.dtype)
-    for p in range(kh):
-        for q in range(kw):
-            grad[:, :, p:p + sh * h_out:sh, q:q + sw * w_out:sw] += grad_windows[..., p, q]
-    return grad[:, :, ph:padded_shape[2] - ph, pw:padded_shape[3] - pw]
+    for p, q, where in kernel_offsets(kernel, stride, grad_windows.shape[-2:]):
+        grad[where] += grad_windows[:, :, p, q]
+    return crop(grad, padding)
+
+
+def crop(x, padding):
+    """Undo :func:`pad2d`."""
+    ph, pw = padding
+    return x[:, :, ph:x.shape[2] - ph, pw:x.shape[3] - pw]
 
 
 def check_window_fits(who, shape, kernel, padding):
@@ -67,20 +80,21 @@ def _conv2d_arrays(x, weight, stride, padding):
     xp = pad2d(x, padding)
     windows = sliding_windows(xp, (kh, kw), stride)
     h_out, w_out = windows.shape[2:4]
-    # im2col: one row per output position, one column per (channel, kernel offset).
-    cols = windows.transpose(0, 2, 3, 1, 4, 5).reshape(n * h_out * w_out, c * kh * kw)
+    # im2col, one matrix per sample: a row per (channel, kernel offset), a column per output position.
+    # This layout makes the product come out directly as (N, C_out, H_out·W_out), i.e. NCHW.
+    cols = windows.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * kh * kw, h_out * w_out)
     w_mat = weight.reshape(out_channels, -1)
-    out = (cols @ w_mat.T).reshape(n, h_out, w_out, out_channels).transpose(0, 3, 1, 2)
+    out = (w_mat @ cols).reshape(n, out_channels, h_out, w_out)
 
     def backward(g, need_x, need_w):
-        g_rows = g.transpose(0, 2, 3, 1).reshape(-1, out_channels)  # like `cols`: one row per position
-        grad_w = (g_rows.T @ cols).reshape(weight.shape) if need_w else None
+        g = g.reshape(n, out_channels, h_out * w_out)
+        grad_w = (g @ cols.transpose(0, 2, 1)).sum(axis=0).reshape(weight.shape) if need_w else None
         grad_x = None
         if need_x:
-            grad_cols = (g_rows @ w_mat).reshape(n, h_out, w_out, c, kh, kw).transpose(0, 3, 1, 2, 4, 5)
+            grad_cols = (w_mat.T @ g).reshape(n, c, kh, kw, h_out, w_out)
             grad_x = scatter_windows(grad_cols, xp.shape, (kh, kw), stride, padding)
-        return grad_x, grad_w, g_rows
-    return np.ascontiguousarray(out), backward
+        return grad_x, grad_w, g
+    return out, backward
 
 
 def _conv_op(x, weight, bias, stride, padding, op, to2d, from2d):
@@ -91,12 +105,12 @@ def _conv_op(x, weight, bias, stride, padding, op, to2d, from2d):
     parents = (x, weight) if bias is None else (x, weight, bias)
 
     def backward(g):
-        grad_x, grad_w, g_rows = conv_backward(to2d(g), x.requires_grad, weight.requires_grad)
+        grad_x, grad_w, g_flat = conv_backward(to2d(g), x.requires_grad, weight.requires_grad)
         grad_x = None if grad_x is None else from2d(grad_x)
         grad_w = None if grad_w is None else from2d(grad_w)
         if bias is None:
             return grad_x, grad_w
-        return grad_x, grad_w, (g_rows.sum(axis=0) if bias.requires_grad else None)
+        return grad_x, grad_w, (g_flat.sum(axis=(0, 2)) if bias.requires_grad else None)
     return Tensor._result(from2d(out), parents, op, backward,
                           "∂/∂x = col2im(G Wᵀ),  ∂/∂W = Gᵀ im2col(x),  ∂/∂b = Σ G")
 

@@ -1,4 +1,4 @@
-"""Max and average pooling over sliding windows (the window view is shared with ``conv.py``).
+"""Max and average pooling over sliding windows (the window code is shared with ``conv.py``).
 
 Each window belongs to one sample and one channel, so pooling never mixes samples of a batch.
 
@@ -6,43 +6,56 @@ Each window belongs to one sample and one channel, so pooling never mixes sample
   entry that won (the first one on ties, as PyTorch does), through an argmax mask;
 * average pooling takes the mean; backward shares the gradient equally among the window's entries.
 
-The backward passes loop over the kh·kw kernel offsets only, never over pixels.
+Both directions loop over the kh·kw kernel offsets only (each step a strided slice of the whole
+batch, see ``conv.kernel_offsets``), never over pixels.
 """
 import numpy as np
 
 from ..tensor import Tensor
 from ._checks import as_tensor, check_ndim, pair, single
-from .conv import check_window_fits, pad2d, scatter_windows, sliding_windows
+from .conv import check_window_fits, crop, kernel_offsets, pad2d, window_counts
 
 
 def _max_pool_op(x, kernel, stride, padding, op, to2d, from2d):
-    data = to2d(x.data)
-    xp = pad2d(data, padding, value=-np.inf)  # padding never wins a max
-    windows = sliding_windows(xp, kernel, stride)
-    n, c, h_out, w_out, kh, kw = windows.shape
-    flat = windows.reshape(n, c, h_out, w_out, kh * kw)
-    winner = flat.argmax(axis=-1)[..., None]          # index of the max inside each window
-    out = np.take_along_axis(flat, winner, axis=-1)[..., 0]
+    xp = pad2d(to2d(x.data), padding, value=-np.inf)  # padding never wins a max
+    out_size = window_counts(xp.shape, kernel, stride)
+    # Walk the kernel offsets, keeping the best value so far and which offset gave it. A strict ">"
+    # keeps the first maximum on ties, as PyTorch does.
+    best = winner = None
+    for k, (_, _, where) in enumerate(kernel_offsets(kernel, stride, out_size)):
+        candidate = xp[where]
+        if best is None:
+            best, winner = candidate.copy(), np.zeros(candidate.shape, dtype=np.int16)
+        else:
+            better = candidate > best
+            np.copyto(best, candidate, where=better)
+            winner[better] = k
 
     def backward(g):
-        # One-hot mask of the winners, times the gradient of each window's output.
-        grad_windows = (np.arange(kh * kw) == winner) * to2d(g)[..., None]
-        grad_windows = grad_windows.reshape(n, c, h_out, w_out, kh, kw).astype(g.dtype, copy=False)
-        return (from2d(scatter_windows(grad_windows, xp.shape, kernel, stride, padding)),)
-    return Tensor._result(from2d(out), (x,), op, backward,
+        g = to2d(g)
+        grad = np.zeros(xp.shape, dtype=g.dtype)
+        for k, (_, _, where) in enumerate(kernel_offsets(kernel, stride, out_size)):
+            grad[where] += g * (winner == k)   # only the winning entry gets the window's gradient
+        return (from2d(crop(grad, padding)),)
+    return Tensor._result(from2d(best), (x,), op, backward,
                           "∂max(window)/∂xᵢ = 1 for the winning entry, 0 elsewhere")
 
 
 def _avg_pool_op(x, kernel, stride, padding, op, to2d, from2d):
     xp = pad2d(to2d(x.data), padding)  # zeros, counted in the mean (PyTorch's count_include_pad)
-    windows = sliding_windows(xp, kernel, stride)
-    out = windows.mean(axis=(-2, -1))
+    out_size = window_counts(xp.shape, kernel, stride)
     count = kernel[0] * kernel[1]
+    total = 0
+    for _, _, where in kernel_offsets(kernel, stride, out_size):
+        total = total + xp[where]
+    out = total / np.asarray(count, dtype=xp.dtype)
 
     def backward(g):
-        share = (to2d(g) / count)[..., None, None]
-        grad_windows = np.broadcast_to(share, share.shape[:4] + kernel)
-        return (from2d(scatter_windows(grad_windows, xp.shape, kernel, stride, padding)),)
+        share = to2d(g) / np.asarray(count, dtype=g.dtype)  # every entry of a window gets 1/count
+        grad = np.zeros(xp.shape, dtype=g.dtype)
+        for _, _, where in kernel_offsets(kernel, stride, out_size):
+            grad[where] += share
+        return (from2d(crop(grad, padding)),)
     return Tensor._result(from2d(out), (x,), op, backward,
                           "∂mean(window)/∂xᵢ = 1/(kh·kw) for every entry of the window")
 

@@ -1,0 +1,140 @@
+"""A small CNN's full training step, dlkit against PyTorch CPU in one process (dlkit time / torch time).
+
+    python benchmarks/bench_cnn.py [--threads N] [--repeats R] [--batch B]
+
+Model (both libraries, float32, the same initial weights via state_dict):
+    Conv2d(1, 8, 3) -> ReLU -> MaxPool2d(2) -> Conv2d(8, 16, 3) -> ReLU -> MaxPool2d(2) -> Flatten
+    -> Linear(16·5·5, 10), on 28x28 single-channel images, batch 64.
+One step = forward, CrossEntropyLoss, backward, plain SGD update (p -= lr · grad, written by hand for
+both, so only nn/autograd speed is compared). Target: ratio <= 3.
+
+Both libraries get the same number of threads (default: the machine's CPU count; BLAS threads for
+numpy via the environment, ``torch.set_num_threads`` for torch). Each case is the median of several
+repeats after a warm-up; the two libraries are timed alternately so background load hits both alike.
+"""
+import argparse
+import os
+import statistics
+import sys
+import time
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--batch", type=int, default=64)
+    return parser.parse_args()
+
+
+ARGS = parse_args()
+for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[var] = str(ARGS.threads)  # must be set before numpy loads its BLAS
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+import dlkit  # noqa: E402
+from dlkit import nn  # noqa: E402
+
+try:
+    import torch
+except ImportError:  # pragma: no cover - the bench extra installs it
+    sys.exit("benchmarks need PyTorch: pip install torch==2.13.0")
+torch.set_num_threads(ARGS.threads)
+
+LR = 0.01
+
+
+def dlkit_model():
+    return nn.Sequential(nn.Conv2d(1, 8, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(8, 16, 3),
+                         nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(16 * 5 * 5, 10)).float()
+
+
+def torch_model():
+    tnn = torch.nn
+    return tnn.Sequential(tnn.Conv2d(1, 8, 3), tnn.ReLU(), tnn.MaxPool2d(2), tnn.Conv2d(8, 16, 3),
+                          tnn.ReLU(), tnn.MaxPool2d(2), tnn.Flatten(), tnn.Linear(16 * 5 * 5, 10))
+
+
+rng = np.random.default_rng(0)
+images = rng.random((ARGS.batch, 1, 28, 28), dtype=np.float32)
+labels = rng.integers(0, 10, ARGS.batch)
+
+dl_net = dlkit_model()
+t_net = torch_model()
+t_net.load_state_dict({k: torch.from_numpy(v) for k, v in dl_net.state_dict().items()})
+dl_loss_fn, t_loss_fn = nn.CrossEntropyLoss(), torch.nn.CrossEntropyLoss()
+dl_x, dl_y = dlkit.Tensor(images), labels
+t_x, t_y = torch.from_numpy(images), torch.from_numpy(labels)
+dl_params, t_params = list(dl_net.parameters()), list(t_net.parameters())
+
+
+def dlkit_step():
+    dl_net.zero_grad()
+    loss = dl_loss_fn(dl_net(dl_x), dl_y)
+    loss.backward()
+    for p in dl_params:
+        p.data -= LR * p.grad
+    return loss.item()
+
+
+def torch_step():
+    t_net.zero_grad()
+    loss = t_loss_fn(t_net(t_x), t_y)
+    loss.backward()
+    with torch.no_grad():
+        for p in t_params:
+            p -= LR * p.grad
+    return loss.item()
+
+
+def dlkit_forward():
+    with dlkit.no_grad():
+        return dl_net(dl_x)
+
+
+def torch_forward():
+    with torch.no_grad():
+        return t_net(t_x)
+
+
+def check_same_training():
+    """Three steps from the same weights must give the same losses, or the timing means nothing."""
+    for step in range(3):
+        dl_loss, t_loss = dlkit_step(), torch_step()
+        if not np.isclose(dl_loss, t_loss, rtol=1e-4):
+            sys.exit(f"step {step}: dlkit loss {dl_loss} != torch loss {t_loss}; not benchmarking")
+
+
+def median_times(dl_fn, torch_fn, repeats):
+    """Median time of each function, calling them alternately so background load hits both alike."""
+    dl_fn(), torch_fn()  # warm-up: first calls pay for allocation and lazy initialisation
+    dl_times, torch_times = [], []
+    for _ in range(repeats):
+        for fn, times in ((dl_fn, dl_times), (torch_fn, torch_times)):
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
+    return statistics.median(dl_times), statistics.median(torch_times)
+
+
+def main():
+    check_same_training()
+    rows = [
+        (f"CNN inference forward, float32 batch {ARGS.batch}", dlkit_forward, torch_forward, None),
+        (f"CNN training step (fwd+CE+bwd+SGD), float32 batch {ARGS.batch}", dlkit_step, torch_step,
+         3.0),
+    ]
+    print(f"dlkit {dlkit.__version__} vs torch {torch.__version__}; numpy {np.__version__}; "
+          f"threads={ARGS.threads} (numpy BLAS and torch.set_num_threads); median of {ARGS.repeats}")
+    print(f"{'case':58} {'dlkit ms':>9} {'torch ms':>9} {'ratio':>6} {'target':>7}")
+    for label, dl_fn, torch_fn, target in rows:
+        dl_t, torch_t = median_times(dl_fn, torch_fn, ARGS.repeats)
+        ratio = dl_t / torch_t
+        goal = f"<={target:<4} {'ok' if ratio <= target else 'MISS'}" if target else ""
+        print(f"{label:58} {dl_t * 1e3:9.2f} {torch_t * 1e3:9.2f} {ratio:6.2f} {goal}")
+
+
+if __name__ == "__main__":
+    main()
