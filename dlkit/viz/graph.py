@@ -17,7 +17,7 @@ import graphviz
 
 from ..tensor import Tensor
 from .preview import format_shape, format_value
-from .render import RendererNotFound, render_svg
+from .render import RenderFailed, RendererNotFound, render_svg
 
 # Colours (Material palette): leaves that learn, constants, ops, the stepper's highlights.
 LEAF_FILL, CONSTANT_FILL, RESULT_FILL, OP_FILL = "#e3f2fd", "#eeeeee", "#ffffff", "#fff3e0"
@@ -39,7 +39,7 @@ class Graph(graphviz.Digraph):
     def _repr_mimebundle_(self, include=None, exclude=None, **_):
         try:
             return {"image/svg+xml": self.svg()}
-        except RendererNotFound as err:
+        except (RendererNotFound, RenderFailed) as err:
             return {"text/plain": str(err), "text/html": f"<pre>{escape(str(err))}</pre>"}
 
     def _repr_svg_(self):
@@ -94,7 +94,7 @@ def module_names(params):
 
 
 def draw_graph(root, params=None, rankdir="LR", show_data=True, show_grad=True, max_nodes=200,
-               collapse=None, highlight=None, received=None, scale=1.0):
+               collapse=None, highlight=None, received=None, focus=None, scale=1.0):
     """Draw the graph that computed ``root``.
 
     Parameters
@@ -117,6 +117,9 @@ def draw_graph(root, params=None, rankdir="LR", show_data=True, show_grad=True, 
         Tensors (and their ops) drawn in yellow: the backward stepper's current node.
     received : Tensor or list of Tensors, optional
         Tensors drawn in green: those that just received a gradient.
+    focus : Tensor, optional
+        With ``max_nodes``, keep the nodes nearest to this tensor (in either direction) instead of
+        those nearest to ``root`` — the stepper uses it to show a window around the current step.
     scale : float
         Text size factor, e.g. 1.6 for a projector in a lecture hall.
 
@@ -148,8 +151,8 @@ def draw_graph(root, params=None, rankdir="LR", show_data=True, show_grad=True, 
     names = parameter_names(params)
     strong = {id(t) for t in _as_list(highlight)}
     light = {id(t) for t in _as_list(received)}
-    plan = _plan_visibility(root, nodes, index, collapse, max_nodes, module_names(params),
-                            keep=strong | light)
+    plan = _plan_visibility(root if focus is None else focus, nodes, index, collapse, max_nodes,
+                            module_names(params), keep=strong | light, both_ways=focus is not None)
 
     font = f"{14 * scale:.3g}"
     dot = Graph(name="dlkit", graph_attr={"rankdir": rankdir, "fontsize": font,
@@ -192,7 +195,7 @@ class _Plan:
         self.rep, self.groups, self.hidden = [], {}, 0
 
 
-def _plan_visibility(root, nodes, index, collapse, max_nodes, modnames, keep=()):
+def _plan_visibility(start, nodes, index, collapse, max_nodes, modnames, keep=(), both_ways=False):
     plan = _Plan()
     # 1. Units: a tensor, or (collapse="module") all the op results of one module.
     unit = []
@@ -211,15 +214,20 @@ def _plan_visibility(root, nodes, index, collapse, max_nodes, modnames, keep=())
             unit.append(gid)
         else:
             unit.append(None)
-    # 2. Breadth-first from the root: the nearest units stay visible.
+    # 2. Breadth-first from the root (or the focus): the nearest units stay visible.
+    children = {}
+    if both_ways:
+        for tensor in nodes:
+            for parent in tensor.parents:
+                children.setdefault(id(parent), []).append(tensor)
     distance = [None] * len(nodes)
-    distance[index[id(root)]] = 0
-    queue, bfs = deque([root]), []
+    distance[index[id(start)]] = 0
+    queue, bfs = deque([start]), []
     while queue:
         tensor = queue.popleft()
         i = index[id(tensor)]
         bfs.append(i)
-        for parent in tensor.parents:
+        for parent in tensor.parents + tuple(children.get(id(tensor), ())):
             j = index[id(parent)]
             if distance[j] is None:
                 distance[j] = distance[i] + 1

