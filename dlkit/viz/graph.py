@@ -168,7 +168,8 @@ def draw_graph(root, params=None, rankdir="LR", show_data=True, show_grad=True, 
             emitted_groups.add(rep)
             group = plan.groups[rep]
             fill = HIGHLIGHT_FILL if any(id(t) in strong for t in group["members"]) else MODULE_FILL
-            dot.node(rep, f"{group['label']}\n{len(group['members'])} tensors inside",
+            count = len(group["members"])
+            dot.node(rep, f"{group['label']}\\n{count} op{'s' if count != 1 else ''} inside",
                      shape="box3d", fillcolor=fill)
         elif rep.startswith("t"):
             _tensor_node(dot, f"t{i}", tensor, names, show_data, show_grad, root,
@@ -177,7 +178,7 @@ def draw_graph(root, params=None, rankdir="LR", show_data=True, show_grad=True, 
         _edges_into(dot, i, tensor, plan, index, seen_edges, strong)
     if plan.hidden:
         count = plan.hidden
-        dot.node("hidden", f"⋯ {count} nodes hidden\n(pass max_nodes= or collapse='module')",
+        dot.node("hidden", f"⋯ {count} nodes hidden\\n(pass max_nodes= or collapse='module')",
                  shape="note", fillcolor=HIDDEN_FILL, color="#9e9e9e", fontcolor="#616161")
     return dot
 

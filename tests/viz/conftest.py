@@ -1,0 +1,25 @@
+"""Helpers to read DOT text in tests: node ids, their attributes and the edges."""
+import re
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")  # plots are checked by their artists, never on screen
+
+NODE = re.compile(r"^\t(\w+) \[(.*)\]$", re.M)
+EDGE = re.compile(r"^\t(\w+) -> (\w+)", re.M)
+
+
+def dot_nodes(source):
+    """{node id: attribute text} in the order the DOT lists them."""
+    return {m.group(1): m.group(2) for m in NODE.finditer(source) if m.group(1) not in
+            ("graph", "node", "edge")}
+
+
+def dot_edges(source):
+    return EDGE.findall(source)
+
+
+@pytest.fixture
+def parse_dot():
+    return dot_nodes, dot_edges
