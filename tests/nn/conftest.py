@@ -29,6 +29,8 @@ def compare_with_torch(dl_module, torch_module, x, *, seed=0, extra=(), rtol=RTO
     torch = pytest.importorskip("torch")
     load_into_torch(dl_module, torch_module)
     torch_module.train(dl_module.training)
+    torch_module.zero_grad()
+    dl_module.zero_grad()
     dl_x = dlkit.Tensor(np.array(x, dtype=np.float64), requires_grad=True)
     t_x = torch.tensor(np.array(x, dtype=np.float64), requires_grad=True)
     dl_out = dl_module(dl_x, *extra)
