@@ -31,11 +31,11 @@ ARGS = parse_args()
 for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[var] = str(ARGS.threads)  # must be set before numpy loads its BLAS
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-import dlkit  # noqa: E402
-from dlkit import nn  # noqa: E402
+import dlkit
+from dlkit import nn
 
 try:
     import torch

@@ -75,7 +75,7 @@ def check_window_fits(who, shape, kernel, padding):
 
 def _conv2d_arrays(x, weight, stride, padding):
     """Forward of a 2-D convolution on arrays; returns the output and a backward function."""
-    n, c, h, w = x.shape
+    n, c = x.shape[:2]
     out_channels, _, kh, kw = weight.shape
     xp = pad2d(x, padding)
     windows = sliding_windows(xp, (kh, kw), stride)

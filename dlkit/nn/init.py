@@ -9,7 +9,6 @@ forward and backward passes (Glorot/Xavier). A uniform U(−a, a) has variance a
 """
 import math
 
-
 from ..random import get_rng
 
 
