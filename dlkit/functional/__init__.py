@@ -18,12 +18,12 @@ from .conv import conv1d, conv2d
 from .dropout import dropout
 from .linear import linear
 from .losses import (
-                     binary_cross_entropy,
-                     binary_cross_entropy_with_logits,
-                     cross_entropy,
-                     l1_loss,
-                     mse_loss,
-                     nll_loss,
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    l1_loss,
+    mse_loss,
+    nll_loss,
 )
 from .normalization import batch_norm
 from .pooling import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
