@@ -79,15 +79,16 @@ class LiveLossPlot:
         self.every, self.metrics, self.live = max(1, int(every)), metrics, live
         self.figure = None
         self.redraws = 0          # how many times the figure was drawn (a test can watch it)
-        self._handle = None
+        self._handle, self._epochs = None, 0
 
     def on_train_begin(self, history=None):
         if self.live is None:
             self.live = _in_live_notebook()
-        self.figure, self._handle, self.redraws = None, None, 0
+        self.figure, self._handle, self.redraws, self._epochs = None, None, 0, 0
 
     def on_epoch_end(self, epoch, history):
-        if not self.live or (epoch + 1) % self.every:
+        self._epochs += 1          # our own count: works whether fit counts epochs from 0 or 1
+        if not self.live or self._epochs % self.every:
             return
         self._draw(history)
         if self._handle is None:
