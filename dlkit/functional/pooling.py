@@ -18,24 +18,22 @@ from .conv import check_window_fits, crop, kernel_offsets, pad2d, window_counts
 
 def _max_pool_op(x, kernel, stride, padding, op, to2d, from2d):
     xp = pad2d(to2d(x.data), padding, value=-np.inf)  # padding never wins a max
-    out_size = window_counts(xp.shape, kernel, stride)
-    # Walk the kernel offsets, keeping the best value so far and which offset gave it. A strict ">"
-    # keeps the first maximum on ties, as PyTorch does.
-    best = winner = None
-    for k, (_, _, where) in enumerate(kernel_offsets(kernel, stride, out_size)):
-        candidate = xp[where]
-        if best is None:
-            best, winner = candidate.copy(), np.zeros(candidate.shape, dtype=np.int16)
-        else:
-            better = candidate > best
-            np.copyto(best, candidate, where=better)
-            winner[better] = k
+    offsets = list(kernel_offsets(kernel, stride, window_counts(xp.shape, kernel, stride)))
+    # The max of each window, one kernel offset at a time (each step a strided slice of the batch).
+    best = xp[offsets[0][2]]
+    for _, _, where in offsets[1:]:
+        best = np.maximum(best, xp[where])
 
     def backward(g):
         g = to2d(g)
         grad = np.zeros(xp.shape, dtype=g.dtype)
-        for k, (_, _, where) in enumerate(kernel_offsets(kernel, stride, out_size)):
-            grad[where] += g * (winner == k)   # only the winning entry gets the window's gradient
+        taken = np.zeros(best.shape, dtype=bool)
+        for _, _, where in offsets:
+            # The window's gradient goes to the entry that holds the max; on ties only to the
+            # first such entry (as PyTorch does), hence `taken`.
+            winner = (xp[where] == best) & ~taken
+            taken |= winner
+            grad[where] += g * winner
         return (from2d(crop(grad, padding)),)
     return Tensor._result(from2d(best), (x,), op, backward,
                           "∂max(window)/∂xᵢ = 1 for the winning entry, 0 elsewhere")
