@@ -80,7 +80,8 @@ def test_build_writes_exercises_and_check_mode_reports_stale_ones(tmp_path, caps
     assert main(["build-exercises", "--solutions", str(solutions), "--exercises", str(exercises),
                  "--check"]) == 1
     assert main(["build-exercises", "--solutions", str(solutions), "--exercises", str(exercises)]) == 0
-    assert STUB in (exercises / "01_x.ipynb").read_text()
+    built = nbformat.read(str(exercises / "01_x.ipynb"), as_version=4)
+    assert STUB in built.cells[0].source and "return 1" not in built.cells[0].source
     assert build_exercises(solutions, exercises, check_only=True) == []
     (exercises / "01_x.ipynb").write_text("{}")
     assert build_exercises(solutions, exercises, check_only=True) == [exercises / "01_x.ipynb"]

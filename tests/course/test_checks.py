@@ -3,6 +3,8 @@
 The right answers here are written independently of ``dlkit.course.references`` (so a wrong reference
 would make these tests fail), and the wrong answers are the mistakes learners really make.
 """
+from itertools import pairwise
+
 import numpy as np
 import pytest
 
@@ -202,7 +204,7 @@ def make_linear(transposed=False, constant=False):
 
 def mlp_right(sizes):
     layers = []
-    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+    for i, (a, b) in enumerate(pairwise(sizes)):
         if i:
             layers.append(dlkit.nn.ReLU())
         layers.append(dlkit.nn.Linear(a, b))
@@ -211,7 +213,7 @@ def mlp_right(sizes):
 
 def mlp_relu_at_end(sizes):
     layers = []
-    for a, b in zip(sizes[:-1], sizes[1:]):
+    for a, b in pairwise(sizes):
         layers += [dlkit.nn.Linear(a, b), dlkit.nn.ReLU()]
     return dlkit.nn.Sequential(*layers)
 

@@ -4,6 +4,8 @@ Exercises: a ``Linear`` layer of your own, ``make_mlp`` (a Sequential of Linear 
 ``accuracy`` from logits, and ``train_step`` (one step of the training loop). The references are
 dlkit's own layers and optimizers.
 """
+from itertools import pairwise
+
 import numpy as np
 
 from ... import nn
@@ -65,7 +67,7 @@ def check_make_mlp(answer):
         _parameters(model, f"make_mlp({sizes})")
         layers = [m for m in model.modules() if isinstance(m, nn.Linear)]
         got = [(m.in_features, m.out_features) for m in layers]
-        expected = list(zip(sizes[:-1], sizes[1:]))
+        expected = list(pairwise(sizes))
         if got != expected:
             raise Mismatch(f"make_mlp({sizes}) has Linear layers (in, out) = {got}, expected {expected}")
         x = rng.standard_normal((6, sizes[0]))
