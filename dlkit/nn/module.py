@@ -151,6 +151,13 @@ class Module:
     def modules(self):
         return (module for _, module in self.named_modules())
 
+    def apply(self, fn):
+        """Call ``fn(module)`` on every sub-module and then on this one (e.g. a custom init)."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
     def named_parameters(self, prefix="", recurse=True):
         """``("0.weight", Parameter)`` pairs, PyTorch's names; a shared parameter is listed once."""
         seen = set()
