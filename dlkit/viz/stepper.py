@@ -211,7 +211,7 @@ class BackwardStepper:
         rows = []
         letters = "abcdefghijklmnopqrstuvwxyz"
         for k, (tensor, grad) in enumerate(zip(step.inputs, step.grads)):
-            who = f"{letters[k % 26]} = {self._label(tensor)}"
+            who = f"{letters[k % 26]}: {self._label(tensor)}"
             value = _show(tensor.data)
             if grad is None:
                 sent = "— (needs no gradient)"
@@ -224,10 +224,13 @@ class BackwardStepper:
             total = ""
             if grad is not None and tensor.grad is not None and tensor.grad is not grad:
                 total = f" (accumulated .grad now {escape(_show(tensor.grad))})"
-            rows.append(f"<tr><td>{escape(who)}</td><td>{escape(value)}</td>"
-                        f"<td>{sent}{total}</td></tr>")
-        table = ('<table style="border-collapse:collapse"><tr><th align="left">input</th>'
-                 '<th align="left">value</th><th align="left">gradient sent ∂L/∂input</th></tr>'
+            cell = '<td style="padding:0 1.2em 0 0">'
+            rows.append(f"<tr>{cell}{escape(who)}</td>{cell}{escape(value)}</td>"
+                        f"{cell}{sent}{total}</td></tr>")
+        head_cell = '<th align="left" style="padding:0 1.2em 0 0">'
+        table = ('<table style="border-collapse:collapse; margin-top:0.3em">'
+                 f"<tr>{head_cell}input</th>{head_cell}value</th>"
+                 f"{head_cell}gradient sent = upstream × local</th></tr>"
                  + "".join(rows) + "</table>")
         return head + "<br>".join(lines) + table + "</div>"
 
@@ -289,8 +292,11 @@ class BackwardStepper:
             svg = self.graph().svg()
         except (RendererNotFound, RenderFailed) as err:
             svg = f"<pre>{escape(str(err))}</pre>"
-        self._graph_view.value = (f'<div class="dlkit-stepper-graph" data-current="'
-                                  f'{self.current_node_id or ""}" style="overflow:auto">{svg}</div>')
+        # A wide graph shrinks to the output's width rather than hiding behind a scroll bar.
+        self._graph_view.value = (
+            "<style>.dlkit-stepper-graph svg {max-width: 100%; height: auto}</style>"
+            f'<div class="dlkit-stepper-graph" data-current="{self.current_node_id or ""}">'
+            f"{svg}</div>")
         self._formula_view.value = self.formula_html()
         self._syncing = True
         try:
