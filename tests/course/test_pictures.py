@@ -17,7 +17,7 @@ def test_rendered_graph_shows_tensor_names_values_and_gradients():
     loss.name = "L"
     loss.backward()
     text = " ".join(svg_text(render_svg(draw_graph(loss))))
-    for expected in ("a", "b", "L", "mul", "data 2", "data -3", "grad -3", "grad 2"):
+    for expected in ("a", "b", "L", "mul", "data 2", "data −3", "grad −3", "grad 2"):
         assert re.search(rf"(^|\s){re.escape(expected)}(\s|$)", text), (expected, text)
 
 
