@@ -95,6 +95,8 @@ def jupyterlab(tmp_path):
 def run_all_cells(page):
     """Run ▸ Run All Cells; with a fresh HOME the first request is sometimes dropped, so retry."""
     prompt = page.locator(".jp-CodeCell .jp-InputPrompt").first
+    page.locator(".jp-Notebook").first.click()   # focus the notebook; seen to avoid the dropped run
+    page.wait_for_timeout(1500)
     for attempt in range(3):
         page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
         page.locator('li.lm-Menu-item[data-command="runmenu:run-all"]').click()
