@@ -319,3 +319,23 @@ def test_a_small_network_loss_matches_torch_end_to_end():
         h = torch.tanh(x @ w1)
         return ((h @ w2 - 1.0) ** 2).mean() + 0.1 * (w1 * w1).sum()
     compare_with_torch(ours, theirs, x, w1, w2)
+
+
+# -- At the kinks: dlkit follows PyTorch's conventions -------------------------------------------------
+KINKS = {
+    "clip at its bounds": (lambda t: t.clip(-1.0, 1.0), lambda t: torch.clamp(t, -1.0, 1.0),
+                           [-1.0, 1.0, 0.0]),
+    "max with tied winners": (lambda t: t.max(), lambda t: t.max(), [2.0, 2.0, 1.0]),
+    "min with tied winners along an axis": (lambda t: t.reshape(2, 2).min(axis=1),
+                                            lambda t: t.reshape(2, 2).amin(dim=1), [1.0, 1.0, 3.0, 0.0]),
+    "abs at zero": (abs, torch.abs, [0.0, -1.0]),
+    "relu at zero": (Tensor.relu, torch.relu, [0.0, 1.0]),
+    "maximum of ties": (lambda t: dlkit.maximum(t, 2.0), lambda t: torch.maximum(t, torch.tensor(2.0,
+                        dtype=torch.float64)), [2.0, 3.0]),
+}
+
+
+@pytest.mark.parametrize("name", list(KINKS))
+def test_gradient_at_a_kink_follows_pytorch(name):
+    ours, theirs, values = KINKS[name]
+    compare_with_torch(ours, theirs, np.array(values))

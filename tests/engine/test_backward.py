@@ -170,9 +170,8 @@ def test_no_grad_works_as_a_decorator():
 
 
 def test_no_grad_restores_recording_after_an_exception():
-    with pytest.raises(RuntimeError):
-        with dlkit.no_grad():
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), dlkit.no_grad():
+        raise RuntimeError("boom")
     assert dlkit.is_grad_enabled()
 
 
