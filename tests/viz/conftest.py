@@ -23,3 +23,11 @@ def dot_edges(source):
 @pytest.fixture
 def parse_dot():
     return dot_nodes, dot_edges
+
+
+LABEL = re.compile(r'label="((?:[^"\\]|\\.)*)"')
+
+
+def label_lines(attributes):
+    """The lines of a node's label (DOT writes a line break inside a label as \\n)."""
+    return LABEL.search(attributes).group(1).split("\\n")

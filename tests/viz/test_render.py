@@ -31,6 +31,8 @@ def test_svg_is_rendered_without_the_dot_program(no_dot):
     for node in ("t0", "op1", "t1", "op2", "t2"):
         assert f"<title>{node}</title>" in svg
     assert "mul" in svg and "tanh" in svg
+    # the labels' text itself, not the node ids (the pip renderer has no HTML-like labels)
+    assert ">a &#160;scalar</text>" in svg and ">data 2</text>" in svg
 
 
 def test_graph_displays_inline_in_jupyter_as_svg(no_dot):
