@@ -58,6 +58,12 @@ def _avg_pool_op(x, kernel, stride, padding, op, to2d, from2d):
                           "∂mean(window)/∂xᵢ = 1/(kh·kw) for every entry of the window")
 
 
+def _check_padding(who, kernel, padding):
+    # A window lying wholly in the padding would have no real entry to pool (as in PyTorch).
+    if any(2 * p > k for p, k in zip(padding, kernel)):
+        raise ValueError(f"{who}: padding {padding} must be at most half the kernel size {kernel}")
+
+
 def _pool2d(kind, x, kernel_size, stride, padding):
     who = f"{kind}_pool2d"
     x = as_tensor(x, who)
@@ -65,6 +71,7 @@ def _pool2d(kind, x, kernel_size, stride, padding):
     kernel = pair(kernel_size, who, "kernel_size")
     stride = kernel if stride is None else pair(stride, who, "stride")
     padding = pair(padding, who, "padding")
+    _check_padding(who, kernel, padding)
     check_window_fits(who, x.shape, kernel, padding)
     fn = _max_pool_op if kind == "max" else _avg_pool_op
     return fn(x, kernel, stride, padding, who, lambda a: a, lambda a: a)
@@ -77,6 +84,7 @@ def _pool1d(kind, x, kernel_size, stride, padding):
     k = single(kernel_size, who, "kernel_size")
     s = k if stride is None else single(stride, who, "stride")
     p = single(padding, who, "padding")
+    _check_padding(who, (k,), (p,))
     check_window_fits(who, x.shape, (1, k), (0, p))
     fn = _max_pool_op if kind == "max" else _avg_pool_op
     return fn(x, (1, k), (1, s), (0, p), who, lambda a: a[:, :, None, :], lambda a: a[:, :, 0, :])

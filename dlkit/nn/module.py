@@ -261,7 +261,12 @@ class Module:
 
     # -- dtype ------------------------------------------------------------------------------------
     def to(self, dtype):
-        """Convert every float parameter and buffer to ``dtype`` (e.g. ``np.float32``), in place."""
+        """Convert every float parameter and buffer to ``dtype`` (e.g. ``np.float32``), in place.
+
+        ``to("cpu")`` is accepted and does nothing, so PyTorch code ports unchanged (dlkit is CPU only).
+        """
+        if isinstance(dtype, str) and dtype == "cpu":
+            return self
         dtype = np.dtype(dtype)
         if dtype.kind != "f":
             raise DataTypeError(f"{type(self).__name__}.to: expected a float dtype, got {dtype}")

@@ -163,3 +163,13 @@ def test_sequential_rejects_a_class_instead_of_an_instance():
 def test_functional_is_reachable_from_nn():
     import dlkit.nn.functional as F
     assert F is dlkit.functional and nn.functional is dlkit.functional
+
+
+def test_to_cpu_is_accepted_and_changes_nothing():
+    layer = nn.Linear(2, 2)
+    assert layer.to("cpu") is layer and layer.weight.dtype == np.float64
+
+
+def test_to_an_integer_dtype_is_refused():
+    with pytest.raises(TypeError, match="expected a float dtype"):
+        nn.Linear(2, 2).to(np.int32)

@@ -119,3 +119,9 @@ def test_pooling_wrong_ndim_names_the_layer_and_the_shape(layer, shape, layout):
 def test_pooling_window_larger_than_input_is_a_clear_error():
     with pytest.raises(dlkit.ShapeError, match="max_pool2d: kernel size"):
         nn.MaxPool2d(4)(dlkit.randn(1, 1, 3, 3))
+
+
+@pytest.mark.parametrize("pool", [max_pool2d, avg_pool2d])
+def test_pooling_padding_larger_than_half_the_kernel_is_refused(pool):
+    with pytest.raises(ValueError, match=r"padding \(2, 2\) must be at most half the kernel size"):
+        pool(dlkit.randn(1, 1, 6, 6), 3, padding=2)
