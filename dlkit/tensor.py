@@ -231,13 +231,17 @@ class Tensor:
             out.requires_grad, out.op, out.parents, out._backward, out.rule = False, "", (), None, ""
         return out
 
-    def _lift(self, other):
+    def _lift(self, other, op="Tensor"):
         """Make ``other`` a Tensor; Python numbers take this tensor's dtype (as in PyTorch)."""
         if isinstance(other, Tensor):
             return other
-        if isinstance(other, numbers.Number) and not isinstance(other, np.generic):
-            return Tensor(other, dtype=self.data.dtype if self.data.dtype.kind == "f" else None)
-        return Tensor(other)
+        try:
+            if isinstance(other, numbers.Number) and not isinstance(other, np.generic):
+                return Tensor(other, dtype=self.data.dtype if self.data.dtype.kind == "f" else None)
+            return Tensor(other)
+        except DataTypeError as err:  # say which op got the bad operand, not just "Tensor"
+            raise DataTypeError(f"{op}: cannot use a {type(other).__name__} as the other operand of a "
+                                f"tensor of shape {self.shape} ({err})") from None
 
     # -- basic properties --------------------------------------------------------------------------
     shape = property(lambda self: self.data.shape, doc="The shape of the underlying array.")
@@ -322,7 +326,7 @@ class Tensor:
 
     # -- arithmetic ----------------------------------------------------------------------------------
     def __add__(self, other):
-        other = self._lift(other)
+        other = self._lift(other, "add")
         try:
             data = self.data + other.data
         except ValueError:
@@ -334,7 +338,7 @@ class Tensor:
                               "∂(a+b)/∂a = 1,  ∂(a+b)/∂b = 1")
 
     def __sub__(self, other):
-        other = self._lift(other)
+        other = self._lift(other, "sub")
         try:
             data = self.data - other.data
         except ValueError:
@@ -346,7 +350,7 @@ class Tensor:
                               "∂(a−b)/∂a = 1,  ∂(a−b)/∂b = −1")
 
     def __mul__(self, other):
-        other = self._lift(other)
+        other = self._lift(other, "mul")
         try:
             data = self.data * other.data
         except ValueError:
@@ -358,7 +362,7 @@ class Tensor:
                               "∂(a·b)/∂a = b,  ∂(a·b)/∂b = a")
 
     def __truediv__(self, other):
-        other = self._lift(other)
+        other = self._lift(other, "div")
         try:
             data = self.data / other.data
         except ValueError:
@@ -377,7 +381,7 @@ class Tensor:
                 return (g * exponent * self.data ** (exponent - 1),)
             return Tensor._result(data, (self,), f"pow {exponent:g}", backward,
                                   f"∂(aⁿ)/∂a = n·aⁿ⁻¹  (n = {exponent:g})")
-        exponent = self._lift(exponent)
+        exponent = self._lift(exponent, "pow")
         try:
             data = self.data ** exponent.data
         except ValueError:
@@ -399,22 +403,22 @@ class Tensor:
         return Tensor._result(-self.data, (self,), "neg", backward, "∂(−a)/∂a = −1")
 
     def __radd__(self, other):
-        return self._lift(other).__add__(self)
+        return self._lift(other, "add").__add__(self)
 
     def __rsub__(self, other):
-        return self._lift(other).__sub__(self)
+        return self._lift(other, "sub").__sub__(self)
 
     def __rmul__(self, other):
-        return self._lift(other).__mul__(self)
+        return self._lift(other, "mul").__mul__(self)
 
     def __rtruediv__(self, other):
-        return self._lift(other).__truediv__(self)
+        return self._lift(other, "div").__truediv__(self)
 
     def __rpow__(self, base):
-        return self._lift(base).__pow__(self)
+        return self._lift(base, "pow").__pow__(self)
 
     def __matmul__(self, other):
-        other = self._lift(other)
+        other = self._lift(other, "matmul")
         a, b = self.data, other.data
         if a.ndim == 0 or b.ndim == 0:
             raise ShapeError(f"matmul: both operands need at least 1 dimension, got shapes "
@@ -450,7 +454,7 @@ class Tensor:
                               "∂(A@B)/∂A = G@Bᵀ,  ∂(A@B)/∂B = Aᵀ@G")
 
     def __rmatmul__(self, other):
-        return self._lift(other).__matmul__(self)
+        return self._lift(other, "matmul").__matmul__(self)
 
     # -- comparisons: plain boolean tensors, no gradient ---------------------------------------------
     def _compare(self, other, fn, op):
@@ -801,18 +805,18 @@ def _as_tensor(x):
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
-def _as_tensor_pair(a, b):
+def _as_tensor_pair(a, b, op):
     """Two tensors; a Python number takes the other tensor's dtype, as in ``t + 2``."""
     if isinstance(a, Tensor):
-        return a, a._lift(b)
+        return a, a._lift(b, op)
     if isinstance(b, Tensor):
-        return b._lift(a), b
+        return b._lift(a, op), b
     return Tensor(a), Tensor(b)
 
 
 def maximum(a, b):
     """Elementwise maximum; where a and b tie, each gets half the gradient (as in PyTorch)."""
-    a, b = _as_tensor_pair(a, b)
+    a, b = _as_tensor_pair(a, b, "maximum")
     try:
         data = np.maximum(a.data, b.data)
     except ValueError:
@@ -827,7 +831,7 @@ def maximum(a, b):
 
 def minimum(a, b):
     """Elementwise minimum; where a and b tie, each gets half the gradient."""
-    a, b = _as_tensor_pair(a, b)
+    a, b = _as_tensor_pair(a, b, "minimum")
     try:
         data = np.minimum(a.data, b.data)
     except ValueError:
@@ -844,7 +848,7 @@ def where(condition, a, b):
     """Pick ``a`` where ``condition`` holds, else ``b``; each gets the gradient where it was picked."""
     cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
     cond = cond.astype(bool)
-    a, b = _as_tensor_pair(a, b)
+    a, b = _as_tensor_pair(a, b, "where")
     try:
         data = np.where(cond, a.data, b.data)
     except ValueError:

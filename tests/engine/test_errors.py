@@ -66,12 +66,21 @@ def test_ragged_nested_lists_are_a_clear_error():
         Tensor([[1.0, 2.0], [3.0]])
 
 
-@pytest.mark.parametrize("op", [operator.add, operator.sub, operator.mul, operator.truediv])
-def test_a_string_operand_is_a_data_type_error_naming_its_type(op):
-    with pytest.raises(DataTypeError, match=r"got str"):
-        op(Tensor([1.0, 2.0]), "abc")
-    with pytest.raises(DataTypeError, match=r"got str"):
-        op("abc", Tensor([1.0, 2.0]))
+@pytest.mark.parametrize("name", sorted(BINARY_OPS))
+def test_a_string_operand_names_the_op_the_tensor_shape_and_the_type(name):
+    expected = rf"{name}: cannot use a str as the other operand of a tensor of shape \(2,\).*got str"
+    with pytest.raises(DataTypeError, match=expected):
+        BINARY_OPS[name](Tensor([1.0, 2.0]), "abc")
+    with pytest.raises(DataTypeError, match=expected):
+        BINARY_OPS[name]("abc", Tensor([1.0, 2.0]))
+
+
+@pytest.mark.parametrize("bad, seen", [([object()], "list"), (None, "NoneType"), (1j, "complex")])
+def test_a_non_numeric_operand_of_matmul_or_where_names_the_op(bad, seen):
+    with pytest.raises(DataTypeError, match=rf"matmul: cannot use a {seen} as the other operand"):
+        Tensor([1.0]) @ bad
+    with pytest.raises(DataTypeError, match=rf"where: cannot use a {seen} as the other operand"):
+        dlkit.where(np.array([True]), Tensor([1.0]), bad)
 
 
 @pytest.mark.parametrize("data", [np.array([1, 2]), np.array([1, 2], dtype=np.int32), np.array([True])])
