@@ -13,7 +13,7 @@ shared weights), the kind of graph where a stepper is slowest. Reported:
 
 A note on full renders: Graphviz's `dot` layout of all ~500 nodes of this graph takes tens of seconds
 (shared weights make long edges), which is why the stepper shows a window of the nodes nearest the
-current step (max_nodes=120) on big graphs. ``--full`` times that full render too.
+current step (max_nodes=80) on big graphs. ``--full`` times that full render too.
 """
 import argparse
 import os
@@ -24,10 +24,10 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-import dlkit  # noqa: E402
-from dlkit.viz import BackwardStepper, draw_graph, render_svg  # noqa: E402
-from dlkit.viz import render as render_module  # noqa: E402
-from dlkit.viz.graph import graph_nodes  # noqa: E402
+import dlkit
+from dlkit.viz import BackwardStepper, draw_graph, render_svg
+from dlkit.viz import render as render_module
+from dlkit.viz.graph import graph_nodes
 
 
 def unrolled_network(length=56, shared=40):
@@ -86,7 +86,7 @@ def main():
 
     print("(c) BackwardStepper (widget built, every step redraws graph + formula)")
     stepper = BackwardStepper(loss)
-    stepper.widget
+    _ = stepper.widget
     steps = []
     for _ in range(min(args.steps, stepper.total)):
         start = time.perf_counter()

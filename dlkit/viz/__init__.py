@@ -26,7 +26,13 @@ _WHERE = {
     "plot_optimizer_trajectories": "plots.trajectories",
 }
 
-__all__ = sorted(_WHERE)
+__all__ = [  # noqa: RUF022 - grouped as in _WHERE
+    "draw_graph", "Graph", "graph_nodes", "render_svg", "RendererNotFound", "RenderFailed",
+    "available_renderer", "BackwardStepper", "LiveLossPlot", "plot_history", "plot_decision_boundary",
+    "plot_weight_histograms", "plot_activation_histograms", "plot_gradient_histograms",
+    "plot_filters", "plot_feature_maps", "plot_optimizer_trajectories",
+]
+assert set(__all__) == set(_WHERE)
 
 
 def __getattr__(name):

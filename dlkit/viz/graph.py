@@ -17,7 +17,7 @@ import graphviz
 
 from ..tensor import Tensor
 from .preview import format_shape, format_value
-from .render import RenderFailed, RendererNotFound, render_svg
+from .render import RendererNotFound, RenderFailed, render_svg
 
 # Colours (Material palette): leaves that learn, constants, ops, the stepper's highlights.
 LEAF_FILL, CONSTANT_FILL, RESULT_FILL, OP_FILL = "#e3f2fd", "#eeeeee", "#ffffff", "#fff3e0"

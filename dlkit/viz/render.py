@@ -86,7 +86,7 @@ def _render(source, engine):
     if dot:
         try:
             done = subprocess.run([dot, f"-K{engine}", "-Tsvg"], input=source.encode(),
-                                  capture_output=True, timeout=60)
+                                  capture_output=True, timeout=60, check=False)
         except (OSError, subprocess.TimeoutExpired) as err:
             problems.append(f"the dot program at {dot} could not run ({err})")
         else:

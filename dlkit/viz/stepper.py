@@ -52,7 +52,7 @@ class BackwardStepper:
     >>> stepper                          # doctest: +SKIP   (in Jupyter: the widget)
     """
 
-    def __init__(self, root, params=None, scale=1.0, zero_grad=True, rankdir="LR", max_nodes=120,
+    def __init__(self, root, params=None, scale=1.0, zero_grad=True, rankdir="LR", max_nodes=80,
                  collapse=None):
         if not isinstance(root, Tensor):
             raise TypeError(f"BackwardStepper: expected a dlkit Tensor, got {type(root).__name__}")
@@ -203,8 +203,8 @@ class BackwardStepper:
                     f"the engine seeds ∂L/∂L = 1 at the root L = {escape(self._label(self.root))} "
                     "and applies the chain rule at the last op first.</div>")
         out = self._label(step.node)
-        lines = [f"<b>Step {self._index} of {self.total}</b> — node <b>{escape(out)}</b>, "
-                 f"made by op <code>{escape(step.node.op)}</code>",
+        lines = [(f"<b>Step {self._index} of {self.total}</b> — node <b>{escape(out)}</b>, "
+                 f"made by op <code>{escape(step.node.op)}</code>"),
                  f"local rule: <code>{escape(step.rule)}</code>",
                  f"upstream: ∂L/∂{escape(out)} = {escape(_show(step.upstream))}",
                  "chain rule: ∂L/∂input = ∂L/∂out · ∂out/∂input"]
@@ -287,7 +287,7 @@ class BackwardStepper:
     def _refresh(self):
         if self._widget is None:
             return
-        from .render import RenderFailed, RendererNotFound
+        from .render import RendererNotFound, RenderFailed
         try:
             svg = self.graph().svg()
         except (RendererNotFound, RenderFailed) as err:

@@ -61,7 +61,7 @@ def jupyterlab(tmp_path):
     shutil.copy(HERE / "stepper_fixture.ipynb", notebooks / "stepper.ipynb")
     env = isolated_environment(tmp_path)
     port = free_port()
-    log = open(tmp_path / "jupyterlab.log", "w")
+    log = open(tmp_path / "jupyterlab.log", "w")  # noqa: SIM115 - closed in the finally below
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
          f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={notebooks}", "--allow-root",

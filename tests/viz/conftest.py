@@ -6,8 +6,8 @@ import pytest
 
 matplotlib.use("Agg")  # plots are checked by their artists, never on screen
 
-NODE = re.compile(r"^\t(\w+) \[(.*)\]$", re.M)
-EDGE = re.compile(r"^\t(\w+) -> (\w+)", re.M)
+NODE = re.compile(r"^\t(\w+) \[(.*)\]$", re.MULTILINE)
+EDGE = re.compile(r"^\t(\w+) -> (\w+)", re.MULTILINE)
 
 
 def dot_nodes(source):

@@ -1,13 +1,12 @@
 """draw_graph: which nodes and arrows appear, their labels, and that the DOT text is deterministic."""
 import numpy as np
 import pytest
+from conftest import dot_edges, dot_nodes, label_lines
 
 import dlkit
 from dlkit.tensor import scope
 from dlkit.viz import draw_graph
 from dlkit.viz.graph import HIGHLIGHT_FILL
-
-from conftest import dot_edges, dot_nodes, label_lines
 
 
 def small_expression():
@@ -18,7 +17,7 @@ def small_expression():
 
 
 def test_graph_has_one_box_per_tensor_and_one_oval_per_op():
-    a, b, loss = small_expression()
+    _a, _b, loss = small_expression()
     nodes = dot_nodes(draw_graph(loss).source)
     tensors = [n for n in nodes if n.startswith("t")]
     ops = [n for n in nodes if n.startswith("op")]
@@ -30,7 +29,7 @@ def test_graph_has_one_box_per_tensor_and_one_oval_per_op():
 
 
 def test_arrows_go_inputs_to_op_to_result():
-    a, b, loss = small_expression()
+    _a, _b, loss = small_expression()
     edges = dot_edges(draw_graph(loss).source)
     # mul: a, b -> op2 -> t2 ; add: t2, a -> op3 -> t3
     assert edges == [("t0", "op2"), ("t1", "op2"), ("op2", "t2"),
@@ -44,7 +43,7 @@ def test_a_tensor_used_twice_gets_two_arrows():
 
 
 def test_labels_show_name_shape_value_and_gradient_once_known():
-    a, b, loss = small_expression()
+    _a, _b, loss = small_expression()
     before = dot_nodes(draw_graph(loss).source)
     assert label_lines(before["t0"]) == ["a  scalar", "data 2"]
     assert label_lines(before["t1"]) == ["b  scalar", "data −3"]
@@ -61,7 +60,7 @@ def test_labels_show_name_shape_value_and_gradient_once_known():
 def test_small_arrays_show_entries_and_big_ones_a_preview():
     small = dlkit.Tensor([1.5, -2.0], requires_grad=True, name="w")
     big = dlkit.Tensor(np.arange(12.0).reshape(3, 4), requires_grad=True, name="X")
-    nodes = dot_nodes(draw_graph((small.sum() + big.sum())).source)
+    nodes = dot_nodes(draw_graph(small.sum() + big.sum()).source)
     assert label_lines(nodes["t0"]) == ["w  2", "data [1.5, −2]"]
     assert label_lines(nodes["t2"]) == ["X  3×4", "data [0, 1, 2, …]"]
 
@@ -76,7 +75,7 @@ def test_constants_are_drawn_grey_and_leaves_that_learn_blue():
 def test_dot_text_is_the_same_for_the_same_expression():
     sources = [draw_graph(small_expression()[2]).source for _ in range(2)]
     assert sources[0] == sources[1]
-    a, b, loss = small_expression()
+    a, _b, loss = small_expression()
     assert str(id(a)) not in draw_graph(loss).source
 
 
@@ -157,7 +156,7 @@ def test_focus_keeps_the_window_around_a_node_and_highlight_is_never_hidden():
 
 
 def test_highlight_direction_and_scale_options():
-    a, b, loss = small_expression()
+    a, _b, loss = small_expression()
     source = draw_graph(loss, highlight=a, rankdir="TB", scale=2.0).source
     assert HIGHLIGHT_FILL in dot_nodes(source)["t0"]
     assert HIGHLIGHT_FILL not in dot_nodes(source)["t1"]

@@ -6,9 +6,17 @@ from matplotlib.figure import Figure
 
 import dlkit
 from dlkit import nn
-from dlkit.viz import (LiveLossPlot, plot_activation_histograms, plot_decision_boundary,
-                       plot_feature_maps, plot_filters, plot_gradient_histograms, plot_history,
-                       plot_optimizer_trajectories, plot_weight_histograms)
+from dlkit.viz import (
+    LiveLossPlot,
+    plot_activation_histograms,
+    plot_decision_boundary,
+    plot_feature_maps,
+    plot_filters,
+    plot_gradient_histograms,
+    plot_history,
+    plot_optimizer_trajectories,
+    plot_weight_histograms,
+)
 
 HISTORY = {"loss": [1.0, 0.6, 0.4], "val_loss": [1.1, 0.8, 0.7], "accuracy": [0.5, 0.7, 0.8],
            "val_accuracy": [0.4, 0.6, 0.7]}
@@ -34,7 +42,8 @@ def test_plot_history_puts_losses_left_and_metrics_right():
 
 def test_plot_history_into_a_given_axes_and_a_history_object():
     class History:
-        history = {"loss": [3.0, 2.0]}
+        def __init__(self):
+            self.history = {"loss": [3.0, 2.0]}
 
     base = Figure()
     ax = base.subplots()
@@ -84,8 +93,8 @@ def test_live_loss_plot_redraws_every_epoch_when_live(monkeypatch):
 
 
 def test_live_loss_plot_as_a_fit_callback():
-    from dlkit.training import fit
     from dlkit.optim import SGD
+    from dlkit.training import fit
     dlkit.manual_seed(0)
     X = np.random.default_rng(0).standard_normal((40, 2))
     y = (X[:, 0] > 0).astype(np.int64)
@@ -126,7 +135,7 @@ def test_decision_boundary_regions_follow_the_model():
 
 
 def test_decision_boundary_wants_two_features():
-    model, X, y = two_blob_classifier()
+    model, _X, y = two_blob_classifier()
     with pytest.raises(dlkit.ShapeError, match=r"expected X of shape \(n_samples, 2\), got \(4, 3\)"):
         plot_decision_boundary(model, np.ones((4, 3)), y)
 
@@ -231,5 +240,5 @@ def test_trajectories_with_dlkit_optimizers_one_line_each():
 def test_trajectory_contours_work_for_losses_that_cannot_take_a_batch():
     from dlkit.viz.plots.trajectories import loss_surface
     weights = np.array([1.0, 10.0])
-    xx, yy, z = loss_surface(lambda p: (p * p * weights).sum(), np.array([0.0, 1.0]), np.array([0.0, 2.0]))
+    _xx, _yy, z = loss_surface(lambda p: (p * p * weights).sum(), np.array([0.0, 1.0]), np.array([0.0, 2.0]))
     np.testing.assert_allclose(z, [[0.0, 1.0], [40.0, 41.0]])

@@ -106,7 +106,7 @@ def same(first, second):
 
 
 def test_back_restores_the_earlier_gradients_and_step_replays_them():
-    params, loss = raw_mlp()
+    _params, loss = raw_mlp()
     stepper = BackwardStepper(loss)
     states = [snapshot(loss)]
     while stepper.step() is not None:
@@ -143,9 +143,9 @@ def test_zero_grad_false_accumulates_like_a_second_backward_and_reset_goes_back(
 
 
 def test_widget_state_after_each_step():
-    (a, b), loss = scalar_expression()
+    (_a, _b), loss = scalar_expression()
     stepper = BackwardStepper(loss)
-    stepper.widget                                   # build it
+    _ = stepper.widget                               # build it
     assert stepper._back_button.disabled and stepper._reset_button.disabled
     assert not stepper._step_button.disabled
     assert "Step 0 of 2" in stepper._formula_view.value
@@ -156,7 +156,7 @@ def test_widget_state_after_each_step():
     assert not stepper._back_button.disabled and not stepper._step_button.disabled
     assert 'data-current="t3"' in stepper._graph_view.value
     graph = stepper.graph().source
-    assert f't3 [label=' in graph and HIGHLIGHT_FILL in line_of(graph, "t3")
+    assert 't3 [label=' in graph and HIGHLIGHT_FILL in line_of(graph, "t3")
     assert HIGHLIGHT_FILL in line_of(graph, "op3")
     assert "#c8e6c9" in line_of(graph, "t2") and "#c8e6c9" in line_of(graph, "t0")   # got grads
     panel = stepper._formula_view.value
@@ -182,9 +182,9 @@ def line_of(source, node_id):
 
 
 def test_moving_the_slider_moves_the_stepper():
-    params, loss = raw_mlp()
+    _params, loss = raw_mlp()
     stepper = BackwardStepper(loss)
-    stepper.widget
+    _ = stepper.widget
     stepper._slider.value = 4
     assert stepper.index == 4
     stepper._slider.value = 1
@@ -192,7 +192,7 @@ def test_moving_the_slider_moves_the_stepper():
 
 
 def test_formula_panel_shows_shapes_and_previews_for_arrays():
-    params, loss = raw_mlp()
+    _params, loss = raw_mlp()
     stepper = BackwardStepper(loss)
     stepper.go_to(stepper.total)                     # last step: the first matmul X @ W1
     panel = stepper.formula_html()
@@ -202,7 +202,7 @@ def test_formula_panel_shows_shapes_and_previews_for_arrays():
 def test_scale_makes_text_and_buttons_bigger():
     _, loss = scalar_expression()
     stepper = BackwardStepper(loss, scale=2.0)
-    stepper.widget
+    _ = stepper.widget
     assert "font-size:200%" in stepper.formula_html()
     assert stepper._step_button.layout.width == "220px"
     assert "fontsize=28" in stepper.graph().source
