@@ -1,10 +1,9 @@
-"""Small validators shared by the functional ops: turn a bad argument into a clear dlkit error."""
+"""Argument checks shared by the functional ops and the layers: a bad argument becomes a clear dlkit
+error that names the op, what it got and what it expected."""
 import numpy as np
 
 from ..errors import DataTypeError, ShapeError
 from ..tensor import Tensor
-
-REDUCTIONS = ("mean", "sum", "none")
 
 
 def as_tensor(x, who):
@@ -15,27 +14,6 @@ def as_tensor(x, who):
         return Tensor(x)
     except DataTypeError as err:
         raise DataTypeError(f"{who}: {err}") from None
-
-
-def check_reduction(reduction, who):
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"{who}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
-
-
-def reduce(loss, reduction):
-    """Apply ``reduction`` to per-element losses (numpy), returning data and the backward scale."""
-    if reduction == "mean":
-        return np.asarray(loss.mean(), dtype=loss.dtype), 1.0 / max(loss.size, 1)
-    if reduction == "sum":
-        return np.asarray(loss.sum(), dtype=loss.dtype), 1.0
-    return loss, None
-
-
-def expand_grad(g, shape, scale):
-    """The upstream gradient of a reduced loss, spread back to every element's position."""
-    if scale is None:       # reduction="none": g already has the per-element shape
-        return g
-    return np.broadcast_to(g * scale, shape)
 
 
 def check_ndim(x, allowed, who, layout):

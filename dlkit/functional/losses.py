@@ -15,7 +15,31 @@ import numpy as np
 
 from ..errors import DataTypeError, ShapeError
 from ..tensor import Tensor
-from ._checks import as_tensor, check_reduction, expand_grad, reduce
+from ._checks import as_tensor
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def check_reduction(reduction, who):
+    """Raise unless ``reduction`` is "mean", "sum" or "none"."""
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{who}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+
+
+def reduce(loss, reduction):
+    """Apply ``reduction`` to per-element losses (numpy), returning data and the backward scale."""
+    if reduction == "mean":
+        return np.asarray(loss.mean(), dtype=loss.dtype), 1.0 / max(loss.size, 1)
+    if reduction == "sum":
+        return np.asarray(loss.sum(), dtype=loss.dtype), 1.0
+    return loss, None
+
+
+def expand_grad(g, shape, scale):
+    """The upstream gradient of a reduced loss, spread back to every element's position."""
+    if scale is None:       # reduction="none": g already has the per-element shape
+        return g
+    return np.broadcast_to(g * scale, shape)
 
 
 # -- class-label losses ----------------------------------------------------------------------------
@@ -31,8 +55,8 @@ def check_class_target(who, scores, target):
     if labels.dtype.kind not in "iu":
         raise DataTypeError(
             f"{who}: class labels must be integers, got dtype {labels.dtype}; labels are class "
-            "indices in [0, C), e.g. y.astype(np.int64) — for probability targets use "
-            "binary_cross_entropy or soft labels")
+            "indices in [0, C), e.g. y.astype(np.int64) (for 0/1 targets of a single output "
+            "unit use binary_cross_entropy_with_logits)")
     if labels.ndim != 1 or labels.shape[0] != scores.shape[0]:
         raise ShapeError(f"{who}: expected one label per sample, i.e. labels of shape "
                          f"({scores.shape[0]},), got shape {labels.shape} for scores of shape "

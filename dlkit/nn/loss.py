@@ -4,8 +4,8 @@ The maths lives in ``dlkit.functional.losses``; each module remembers its ``redu
 ("mean", "sum" or "none") and names itself in error messages.
 """
 from .. import functional as F
-from ..functional._checks import as_tensor, check_reduction
-from ..functional.losses import check_class_target
+from ..functional._checks import as_tensor
+from ..functional.losses import check_class_target, check_reduction
 from .module import Module
 
 
