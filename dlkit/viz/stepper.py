@@ -228,7 +228,7 @@ class BackwardStepper:
             rows.append(f"<tr>{cell}{escape(who)}</td>{cell}{escape(value)}</td>"
                         f"{cell}{sent}{total}</td></tr>")
         head_cell = '<th align="left" style="padding:0 1.2em 0 0">'
-        table = ('<table style="border-collapse:collapse; margin-top:0.3em">'
+        table = ('<table style="border-collapse:collapse; margin-top:0.3em; font-size:inherit">'
                  f"<tr>{head_cell}input</th>{head_cell}value</th>"
                  f"{head_cell}gradient sent = upstream × local</th></tr>"
                  + "".join(rows) + "</table>")
@@ -292,11 +292,13 @@ class BackwardStepper:
             svg = self.graph().svg()
         except (RendererNotFound, RenderFailed) as err:
             svg = f"<pre>{escape(str(err))}</pre>"
-        # A wide graph shrinks to the output's width rather than hiding behind a scroll bar.
+        # At scale 1 a wide graph shrinks to the output's width; a bigger scale (a projector) keeps
+        # its size and scrolls sideways instead, or the text would shrink back.
+        fit = "max-width: 100%; height: auto" if self.scale <= 1 else "max-width: none"
         self._graph_view.value = (
-            "<style>.dlkit-stepper-graph svg {max-width: 100%; height: auto}</style>"
-            f'<div class="dlkit-stepper-graph" data-current="{self.current_node_id or ""}">'
-            f"{svg}</div>")
+            f"<style>.dlkit-stepper-graph svg {{{fit}}}</style>"
+            f'<div class="dlkit-stepper-graph" data-current="{self.current_node_id or ""}" '
+            f'style="overflow-x: auto">{svg}</div>')
         self._formula_view.value = self.formula_html()
         self._syncing = True
         try:

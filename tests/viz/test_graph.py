@@ -16,6 +16,11 @@ def small_expression():
     return a, b, a * b + a
 
 
+def test_draw_graph_returns_a_graphviz_digraph():
+    import graphviz
+    assert isinstance(draw_graph(small_expression()[2]), graphviz.Digraph)
+
+
 def test_graph_has_one_box_per_tensor_and_one_oval_per_op():
     _a, _b, loss = small_expression()
     nodes = dot_nodes(draw_graph(loss).source)
@@ -47,12 +52,12 @@ def test_labels_show_name_shape_value_and_gradient_once_known():
     before = dot_nodes(draw_graph(loss).source)
     assert label_lines(before["t0"]) == ["a  scalar", "data 2"]
     assert label_lines(before["t1"]) == ["b  scalar", "data −3"]
-    assert label_lines(before["t2"]) == ["scalar", "data −6"]
+    assert label_lines(before["t2"]) == ["t2  scalar", "data −6"]    # unnamed: its node id
     loss.backward()
     after = dot_nodes(draw_graph(loss).source)
     assert label_lines(after["t0"]) == ["a  scalar", "data 2", "grad −2"]    # b + 1, by hand
     assert label_lines(after["t1"]) == ["b  scalar", "data −3", "grad 2"]    # a
-    assert label_lines(after["t3"]) == ["scalar", "data −4", "grad 1"]       # the seed
+    assert label_lines(after["t3"]) == ["t3  scalar", "data −4", "grad 1"]    # the seed
     hidden = dot_nodes(draw_graph(loss, show_data=False, show_grad=False).source)
     assert label_lines(hidden["t0"]) == ["a  scalar"]
 
@@ -69,7 +74,7 @@ def test_constants_are_drawn_grey_and_leaves_that_learn_blue():
     x = dlkit.Tensor(1.0, requires_grad=True, name="x")
     nodes = dot_nodes(draw_graph(x * 5.0).source)
     assert 'fillcolor="#e3f2fd"' in nodes["t0"]
-    assert 'fillcolor="#eeeeee"' in nodes["t1"] and label_lines(nodes["t1"]) == ["scalar", "data 5"]
+    assert 'fillcolor="#eeeeee"' in nodes["t1"] and label_lines(nodes["t1"]) == ["t1  scalar", "data 5"]
 
 
 def test_dot_text_is_the_same_for_the_same_expression():
