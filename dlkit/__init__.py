@@ -19,3 +19,6 @@ __version__ = "0.1.0"
 # Subpackages. Each issue's work adds its public names to its own subpackage's __init__.
 from . import functional  # noqa: E402
 from . import course, data, nn, optim, viz  # noqa: E402
+from . import training  # noqa: E402
+from .serialization import SerializationError, load, save  # noqa: E402
+from .training import EarlyStopping, History, evaluate, fit, predict  # noqa: E402
