@@ -99,3 +99,9 @@ def test_numerical_gradient_is_the_jacobian_by_central_differences():
     jacobian = dlkit.numerical_gradient(lambda t: dlkit.stack([t[0] * t[1], t[0] ** 2]), [x], 0)
     np.testing.assert_allclose(jacobian, [[2.0, 1.0], [2.0, 0.0]], atol=1e-8)
     np.testing.assert_array_equal(x.data, [1.0, 2.0])
+
+
+def test_gradcheck_on_a_scalar_input_reports_the_empty_index():
+    x = Tensor(1.5, requires_grad=True)
+    with pytest.raises(GradcheckError, match=r"input 0 is wrong at index \(\).*analytic 3\b.*numeric 2\b"):
+        dlkit.gradcheck(double_with_wrong_gradient, [x])
