@@ -217,8 +217,8 @@ class BackwardStepper:
                 sent = "— (needs no gradient)"
             elif np.size(grad) == 1 and np.size(step.upstream) == 1 and step.upstream.item() != 0:
                 local = grad.item() / step.upstream.item()
-                sent = (f"{format_number(step.upstream.item())} × ({format_number(local)}) "
-                        f"= <b>{format_number(grad.item())}</b>")
+                sent = (f"{format_number(step.upstream.item(), 6)} × ({format_number(local, 6)}) "
+                        f"= <b>{format_number(grad.item(), 6)}</b>")
             else:
                 sent = f"<b>{escape(_show(grad))}</b>"
             total = ""
