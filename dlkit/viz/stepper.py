@@ -266,8 +266,8 @@ class BackwardStepper:
         self._play = w.Play(value=0, min=0, max=self.total, interval=800, description="play")
         self._speed = w.IntSlider(value=800, min=100, max=3000, step=100, description="ms/step",
                                   layout=w.Layout(width=f"{260 * self.scale:.0f}px"))
-        w.jslink((self._play, "value"), (self._slider, "value"))
-        w.jslink((self._speed, "value"), (self._play, "interval"))
+        self._links = (w.jslink((self._play, "value"), (self._slider, "value")),
+                       w.jslink((self._speed, "value"), (self._play, "interval")))
         self._graph_view = w.HTML()
         self._formula_view = w.HTML()
         self._back_button.on_click(lambda _: self.back())

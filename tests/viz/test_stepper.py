@@ -181,6 +181,17 @@ def line_of(source, node_id):
     return next(line for line in source.splitlines() if line.startswith(f"\t{node_id} ["))
 
 
+def test_play_runs_in_the_browser_through_links_to_the_slider():
+    _, loss = scalar_expression()
+    stepper = BackwardStepper(loss)
+    _ = stepper.widget
+    play_link, speed_link = stepper._links
+    assert play_link.source == (stepper._play, "value") and play_link.target == (stepper._slider, "value")
+    assert speed_link.target == (stepper._play, "interval")
+    buttons = [b.description for b in stepper.widget.children[0].children[:3]]
+    assert buttons == ["⟲ Reset", "◀ Back", "Step ▶"]
+
+
 def test_moving_the_slider_moves_the_stepper():
     _params, loss = raw_mlp()
     stepper = BackwardStepper(loss)
