@@ -112,7 +112,7 @@ def _conv_op(x, weight, bias, stride, padding, op, to2d, from2d):
             return grad_x, grad_w
         return grad_x, grad_w, (g_flat.sum(axis=(0, 2)) if bias.requires_grad else None)
     return Tensor._result(from2d(out), parents, op, backward,
-                          "∂/∂x = col2im(G Wᵀ),  ∂/∂W = Gᵀ im2col(x),  ∂/∂b = Σ G")
+                          "∂/∂x = col2im(Wᵀ G),  ∂/∂W = Σₙ G im2col(x)ᵀ,  ∂/∂b = Σ G")
 
 
 def _check_conv(who, x, weight, bias, kernel, padding):
