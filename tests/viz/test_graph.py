@@ -1,7 +1,7 @@
 """draw_graph: which nodes and arrows appear, their labels, and that the DOT text is deterministic."""
 import numpy as np
 import pytest
-from conftest import dot_edges, dot_nodes, label_lines
+from dot_text import dot_edges, dot_nodes, label_lines
 
 import dlkit
 from dlkit.tensor import scope
