@@ -44,8 +44,9 @@ class Linear(Module):
     def forward(self, x):
         x = as_tensor(x, "Linear")
         if x.ndim == 0 or x.shape[-1] != self.in_features:
-            raise ShapeError(f"{self!r}: expected input with last dimension {self.in_features}, "
-                             f"got shape {tuple(x.shape)}")
+            raise ShapeError(f"Linear(in_features={self.in_features}, out_features="
+                             f"{self.out_features}): expected input with last dimension "
+                             f"{self.in_features}, got shape {tuple(x.shape)}")
         return linear(x, self.weight, self.bias)
 
     def extra_repr(self):

@@ -42,8 +42,8 @@ def test_init_is_reproducible_with_manual_seed():
 
 def test_linear_names_itself_and_both_shapes_on_wrong_feature_count():
     layer = nn.Linear(4, 3)
-    expected = ("Linear(in_features=4, out_features=3, bias=True): expected input with last "
-                "dimension 4, got shape (5, 7)")
+    expected = ("Linear(in_features=4, out_features=3): expected input with last dimension 4, "
+                "got shape (5, 7)")
     with pytest.raises(dlkit.ShapeError) as info:
         layer(dlkit.randn(5, 7))
     assert str(info.value) == expected
