@@ -16,8 +16,6 @@ exercise notebooks too.
 import re
 from pathlib import Path
 
-import nbformat
-
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 STUB = 'raise NotImplementedError("exercise: replace this line with your code")'
 RAISES_TAG = "raises-exception"
@@ -64,6 +62,8 @@ def stub_source(source, where="cell"):
 
 def make_exercise_notebook(solution):
     """The exercise version of a solution notebook (an ``nbformat`` NotebookNode), as a new notebook."""
+    import nbformat  # imported here: it takes seconds to load, and `import dlkit` must stay fast
+
     exercise = nbformat.from_dict(nbformat.reads(nbformat.writes(solution), as_version=4))
     stubbed = set()
     for i, cell in enumerate(exercise.cells):
@@ -86,6 +86,8 @@ def make_exercise_notebook(solution):
 
 def exercise_text(solution_path):
     """The exact text of the exercise notebook generated from ``solution_path``."""
+    import nbformat
+
     solution = nbformat.read(str(solution_path), as_version=4)
     return nbformat.writes(make_exercise_notebook(solution)) + "\n"
 

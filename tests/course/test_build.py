@@ -97,3 +97,12 @@ def test_every_solution_has_an_exercise_and_no_exercise_lacks_a_solution():
     solutions = {p.name for p in (ROOT / "solutions").glob("*.ipynb")}
     exercises = {p.name for p in (ROOT / "exercises").glob("*.ipynb")}
     assert solutions == exercises and len(solutions) >= 4
+
+
+def test_import_dlkit_does_not_load_nbformat():
+    # nbformat (via jsonschema) takes seconds to import; only build-exercises needs it.
+    import subprocess
+    import sys
+    code = "import sys, dlkit, dlkit.course; print('nbformat' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
