@@ -13,6 +13,12 @@ class CheckFailed(AssertionError):
         super().__init__(str(result))
         self.result = result
 
+    def _render_traceback_(self):
+        # IPython shows these lines instead of a traceback into dlkit's checker: the red box above
+        # already says what is wrong, the learner's code is what needs looking at.
+        return [f"\x1b[31mCheckFailed\x1b[0m: {self.result.name} is not right yet (see the message "
+                "above); fix your answer, run its cell, then this check again."]
+
 
 class CheckResult:
     """The outcome of one exercise check.

@@ -344,3 +344,11 @@ def test_result_has_a_green_or_red_html_form_and_a_plain_text_form():
     assert "✓" in good._repr_html_() and "#1a7f37" in good._repr_html_()
     assert "✗" in bad._repr_html_() and "#b42318" in bad._repr_html_()
     assert "<b>" in bad._repr_html_() and "&lt;" not in run_check("ch3.mse", mse_right)._repr_html_()
+
+
+def test_failed_check_shows_one_short_line_in_ipython_instead_of_a_traceback():
+    with pytest.raises(CheckFailed) as caught:
+        check("ch3.mse", mse_sum)
+    lines = caught.value._render_traceback_()
+    assert len(lines) == 1 and "ch3.mse" in lines[0] and "checker.py" not in lines[0]
+    assert "the mean" in str(caught.value)  # the exception's own message keeps the full feedback
