@@ -114,7 +114,8 @@ def nll_loss(log_probs, target, reduction="mean"):
 
 
 # -- regression and binary losses ------------------------------------------------------------------
-def _pair(who, input, target):
+def check_same_shape(who, input, target):
+    """Both as Tensors, after checking their shapes are equal (no silent broadcasting)."""
     input, target = as_tensor(input, who), as_tensor(target, who)
     if input.shape != target.shape:
         raise ShapeError(f"{who}: input shape {tuple(input.shape)} and target shape "
@@ -127,7 +128,7 @@ def _pair(who, input, target):
 def _elementwise_loss(who, input, target, reduction, loss_fn, grads_fn, rule):
     """Shared plumbing: per-element ``loss_fn(x, t)``, reduced; ``grads_fn`` gives ∂/∂x and ∂/∂t."""
     check_reduction(reduction, who)
-    input, target = _pair(who, input, target)
+    input, target = check_same_shape(who, input, target)
     per_element = loss_fn(input.data, target.data)
     out, scale = reduce(per_element, reduction)
 
@@ -169,7 +170,7 @@ def _clamped_logs(p):
 
 def binary_cross_entropy(input, target, reduction="mean"):
     """``−(t log p + (1 − t) log(1 − p))`` for probabilities ``p``; logs clamped at −100."""
-    input, target = _pair("binary_cross_entropy", input, target)
+    input, target = check_same_shape("binary_cross_entropy", input, target)
     _check_probabilities(input.data)
 
     def loss(p, t):

@@ -5,7 +5,7 @@ The maths lives in ``dlkit.functional.losses``; each module remembers its ``redu
 """
 from .. import functional as F
 from ..functional._checks import as_tensor
-from ..functional.losses import check_class_target, check_reduction
+from ..functional.losses import check_class_target, check_reduction, check_same_shape
 from .module import Module
 
 
@@ -18,6 +18,7 @@ class _Loss(Module):
         self.reduction = reduction
 
     def forward(self, input, target):
+        input, target = check_same_shape(type(self).__name__, input, target)  # errors name the layer
         return type(self)._fn(input, target, reduction=self.reduction)
 
     def extra_repr(self):

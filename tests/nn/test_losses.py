@@ -162,8 +162,10 @@ def test_cross_entropy_needs_2d_scores():
 
 
 def test_mse_rejects_shapes_that_would_silently_broadcast():
-    with pytest.raises(dlkit.ShapeError, match=r"mse_loss: input shape \(5, 1\) and target shape \(5,\)"):
+    with pytest.raises(dlkit.ShapeError, match=r"MSELoss: input shape \(5, 1\) and target shape \(5,\)"):
         nn.MSELoss()(dlkit.randn(5, 1), dlkit.randn(5))
+    with pytest.raises(dlkit.ShapeError, match=r"mse_loss: input shape \(5, 1\)"):
+        dlkit.functional.mse_loss(dlkit.randn(5, 1), dlkit.randn(5))
 
 
 def test_bce_rejects_values_outside_zero_one():
