@@ -16,8 +16,9 @@ class CheckFailed(AssertionError):
     def _render_traceback_(self):
         # IPython shows these lines instead of a traceback into dlkit's checker: the red box above
         # already says what is wrong, the learner's code is what needs looking at.
-        return [f"\x1b[31mCheckFailed\x1b[0m: {self.result.name} is not right yet (see the message "
-                "above); fix your answer, run its cell, then this check again."]
+        line = (f"\x1b[31mCheckFailed\x1b[0m: {self.result.name} is not right yet (see the message "
+                "above); fix your answer, run its cell, then this check again.")
+        return [line]
 
 
 class CheckResult:
