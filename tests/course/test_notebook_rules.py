@@ -70,3 +70,17 @@ def test_solutions_have_at_least_four_checked_exercises(path):
     sources = [c.source for c in nb.cells if c.cell_type == "code"]
     assert sum("### BEGIN SOLUTION" in s for s in sources) >= 4
     assert sum(re.search(r"\bcheck\(\s*\"ch\d", s) is not None for s in sources) >= 4
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "solutions").glob("*.ipynb")), ids=name)
+def test_solutions_are_ready_for_nbgrader(path):
+    # nbgrader only replaces solution regions in cells whose metadata marks them as solution cells.
+    nb = nbformat.read(str(path), as_version=4)
+    ids = []
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader")
+        if "### BEGIN SOLUTION" in cell.source:
+            assert meta and meta["solution"] is True, f"{name(path)}: {cell.source[:60]!r}"
+        if meta:
+            ids.append(meta["grade_id"])
+    assert len(ids) == len(set(ids)) >= 8, "every answer and check cell has its own grade_id"
