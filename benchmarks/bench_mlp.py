@@ -38,6 +38,8 @@ ARGS = parse_args()
 for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[var] = str(ARGS.threads)  # must be set before numpy loads its BLAS
 
+import itertools
+
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
@@ -55,7 +57,7 @@ def dlkit_model():
     from dlkit import nn
     dlkit.manual_seed(0)
     layers = []
-    for i, (n_in, n_out) in enumerate(zip(SIZES[:-1], SIZES[1:])):
+    for i, (n_in, n_out) in enumerate(itertools.pairwise(SIZES)):
         layers.append(nn.Linear(n_in, n_out))
         if i < len(SIZES) - 2:
             layers.append(nn.ReLU())
@@ -65,7 +67,7 @@ def dlkit_model():
 def torch_model(state_dict=None):
     import torch
     layers = []
-    for i, (n_in, n_out) in enumerate(zip(SIZES[:-1], SIZES[1:])):
+    for i, (n_in, n_out) in enumerate(itertools.pairwise(SIZES)):
         layers.append(torch.nn.Linear(n_in, n_out))
         if i < len(SIZES) - 2:
             layers.append(torch.nn.ReLU())
@@ -191,7 +193,7 @@ def main():
               "   (target <= 1.5x)")
     print(f"    dlkit numpy allocations, tracemalloc peak: {memory['dlkit']['tracemalloc_peak_mib']:.1f} MiB "
           f"(weights + grads + Adam state alone: "
-          f"{4 * 4 * sum(a * b + b for a, b in zip(SIZES[:-1], SIZES[1:])) / 2**20:.1f} MiB)")
+          f"{4 * 4 * sum(a * b + b for a, b in itertools.pairwise(SIZES)) / 2**20:.1f} MiB)")
 
 
 if __name__ == "__main__":
