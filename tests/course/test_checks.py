@@ -241,6 +241,29 @@ def train_step_no_zero_grad(model, loss_fn, optimizer, X, y):
     return loss.item()
 
 
+def train_epoch_right(model, loss_fn, optimizer, loader):
+    losses, sizes = [], []
+    for X, y in loader:
+        losses.append(train_step_right(model, loss_fn, optimizer, X, y))
+        sizes.append(X.shape[0])
+    return float(np.dot(losses, sizes) / np.sum(sizes))
+
+
+def train_epoch_mean_of_batches(model, loss_fn, optimizer, loader):
+    return float(np.mean([train_step_right(model, loss_fn, optimizer, X, y) for X, y in loader]))
+
+
+def train_epoch_one_step(model, loss_fn, optimizer, loader):
+    total, count = 0.0, 0
+    optimizer.zero_grad()
+    for X, y in loader:  # accumulates every batch's gradient, then steps once
+        loss = loss_fn(model(X), y)
+        loss.backward()
+        total, count = total + loss.item() * len(X), count + len(X)
+    optimizer.step()
+    return total / count
+
+
 CASES = {
     # name: (right answer, [(wrong answer, fragment the message must contain), ...])
     "ch1.derivative": (central, [(forward_difference, "exact value")]),
@@ -263,6 +286,8 @@ CASES = {
     "ch4.make_mlp": (mlp_right, [(mlp_relu_at_end, "is off")]),
     "ch4.accuracy": (accuracy_right, [(accuracy_wrong_axis, "")]),
     "ch4.train_step": (train_step_right, [(train_step_no_zero_grad, "zero_grad")]),
+    "ch4.train_epoch": (train_epoch_right, [(train_epoch_mean_of_batches, "weight each batch"),
+                                            (train_epoch_one_step, "one optimizer step per batch")]),
 }
 
 

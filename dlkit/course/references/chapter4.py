@@ -1,14 +1,15 @@
 """Chapter 4 — multilayer perceptrons with ``dlkit.nn``: references and checks.
 
 Exercises: a ``Linear`` layer of your own, ``make_mlp`` (a Sequential of Linear and ReLU),
-``accuracy`` from logits, and ``train_step`` (one step of the training loop). The references are
-dlkit's own layers and optimizers.
+``accuracy`` from logits, ``train_step`` (one step of the training loop) and ``train_epoch`` (one pass
+over a DataLoader). The references are dlkit's own layers and optimizers.
 """
 from itertools import pairwise
 
 import numpy as np
 
 from ... import nn
+from ...data import DataLoader, TensorDataset
 from ...optim import SGD
 from ...tensor import Tensor
 from ..checker import check_array_function, register
@@ -139,3 +140,39 @@ def check_train_step(answer):
                          "gradients add up across backward() calls: call optimizer.zero_grad() "
                          "before loss.backward() in every step" if step > 1 else None)
     return "3 training steps passed (losses and updated parameters)"
+
+
+def train_epoch(model, loss_fn, optimizer, loader):
+    total, count = 0.0, 0
+    for X, y in loader:
+        total += train_step(model, loss_fn, optimizer, X, y) * len(X)
+        count += len(X)
+    return total / count
+
+
+@register("ch4.train_epoch", hint="for X, y in loader: one train_step per batch; return the mean loss "
+                                  "over all samples — weight each batch's loss by its size")
+def check_train_epoch(answer):
+    rng = np.random.default_rng(45)
+    mine, reference = _twin_models(rng)
+    my_opt = SGD(mine.parameters(), lr=0.05, momentum=0.9)
+    ref_opt = SGD(reference.parameters(), lr=0.05, momentum=0.9)
+    X, y = rng.standard_normal((50, 4)), rng.integers(0, 3, 50)
+    # Twin loaders with one seed shuffle identically; 50 samples in batches of 16 leave a last batch of 2.
+    my_loader, ref_loader = (DataLoader(TensorDataset(X, y), batch_size=16, shuffle=True, seed=7)
+                             for _ in range(2))
+    loss_fn = nn.CrossEntropyLoss()
+    for epoch in range(1, 3):
+        got = answer(mine, loss_fn, my_opt, my_loader)
+        expected = train_epoch(reference, loss_fn, ref_opt, ref_loader)
+        got = as_array(got, f"the mean loss returned for epoch {epoch}")
+        if got.size != 1:
+            raise Mismatch(f"epoch {epoch} returned an array of shape {got.shape}, expected one number")
+        ref_params = dict(reference.named_parameters())
+        for name, p in mine.named_parameters():
+            assert_close(p.data, ref_params[name].data, f"parameter {name!r} after epoch {epoch}",
+                         "one optimizer step per batch, with zero_grad before each backward()")
+        assert_close(float(got.reshape(-1)[0]), expected, f"the mean loss of epoch {epoch}",
+                     "the last batch holds 2 samples, not 16: weight each batch's loss by len(X) and "
+                     "divide by the number of samples", check_dtype=False)
+    return "2 epochs passed (updated parameters and the per-sample mean loss)"
