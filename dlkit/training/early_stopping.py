@@ -48,7 +48,7 @@ class EarlyStopping:
         value = history[self.monitor][-1]
         if not math.isnan(value) and (self.best is None or self._better(value, self.best)):
             self.best, self.best_epoch, self.wait = value, epoch, 0
-            if self.restore_best and history.model is not None:
+            if self.restore_best and hasattr(history.model, "state_dict"):
                 self.best_state = history.model.state_dict()
             return
         self.wait += 1

@@ -13,6 +13,8 @@ class History:
         The epoch numbers 1, 2, ... (x axis for plots).
     stopped_reason : str or None
         Why training ended before ``epochs`` (early stopping, a NaN/inf loss); None when it ran to the end.
+    best_epoch : int or None
+        With early stopping, the epoch whose weights were kept.
     model : the model being trained (callbacks may need it, e.g. to restore the best weights).
 
     Examples
@@ -28,6 +30,7 @@ class History:
         self.model = model
         self.stopped_reason = None
         self.stop_training = False  # a callback sets this to end training after the current epoch
+        self.best_epoch = None      # set by EarlyStopping
 
     def record(self, epoch, values):
         """Append one finished epoch's values (a dict name -> float)."""
