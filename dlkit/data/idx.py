@@ -58,7 +58,9 @@ def read_idx(source):
         known = ", ".join(f"0x{c:02X}" for c in DTYPES)
         raise IDXFormatError(f"read_idx: {where} has unknown dtype code 0x{code:02X} (known: {known})")
     header = 4 + 4 * ndim
-    if ndim == 0 or len(raw) < header:
+    if ndim == 0:
+        raise IDXFormatError(f"read_idx: {where} declares 0 dimensions; an IDX file has at least one")
+    if len(raw) < header:
         raise IDXFormatError(f"read_idx: {where} declares {ndim} dimensions but the header is "
                              f"truncated ({len(raw)} bytes)")
     shape = tuple(int(n) for n in np.frombuffer(raw, dtype=">u4", count=ndim, offset=4))

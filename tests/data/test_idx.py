@@ -70,3 +70,8 @@ def test_truncated_gzip_is_refused(tmp_path):
     (tmp_path / "cut.gz").write_bytes(packed[: len(packed) // 2])
     with pytest.raises(IDXFormatError, match="corrupt or truncated gzip"):
         read_idx(tmp_path / "cut.gz")
+
+
+def test_zero_dimensions_are_refused():
+    with pytest.raises(IDXFormatError, match="0 dimensions"):
+        read_idx(b"\x00\x00\x08\x00")

@@ -141,3 +141,17 @@ def test_state_dict_round_trip_continues_identically():
         opt.step()
         opt2.step()
     np.testing.assert_array_equal(p.data, q.data)
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adagrad", "RMSprop", "Adam", "AdamW"])
+def test_step_does_not_change_the_gradient_arrays(name):
+    p = dlkit.Tensor([1.0, -2.0, 3.0], requires_grad=True)
+    kwargs = {"lr": 0.1, "weight_decay": 0.1}
+    if name == "SGD":
+        kwargs["momentum"] = 0.9
+    opt = getattr(optim, name)([p], **kwargs)
+    grad = np.array([0.5, -0.25, 1.0])
+    for _ in range(2):
+        p.grad = grad
+        opt.step()
+    np.testing.assert_array_equal(grad, [0.5, -0.25, 1.0])
