@@ -11,6 +11,7 @@ Both libraries get the same number of threads (BLAS for numpy, intra-op for torc
 Each case is timed as the median of several repeats after a warm-up.
 """
 import argparse
+import itertools
 import os
 import statistics
 import sys
@@ -28,10 +29,10 @@ ARGS = parse_args()
 for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[var] = str(ARGS.threads)  # must be set before numpy loads its BLAS
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-import dlkit  # noqa: E402
+import dlkit
 
 try:
     import torch
@@ -77,7 +78,7 @@ def torch_chain():
 SIZES, BATCH = (784, 512, 200, 10), 128
 rng = np.random.default_rng(0)
 weights = [(rng.standard_normal((i, o)) / np.sqrt(i)).astype(np.float32)
-           for i, o in zip(SIZES[:-1], SIZES[1:])]
+           for i, o in itertools.pairwise(SIZES)]
 biases = [np.zeros(o, dtype=np.float32) for o in SIZES[1:]]
 inputs = rng.random((BATCH, SIZES[0]), dtype=np.float32)
 targets = np.eye(SIZES[-1], dtype=np.float32)[rng.integers(0, SIZES[-1], BATCH)]

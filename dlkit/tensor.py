@@ -166,7 +166,7 @@ class BackwardStep(NamedTuple):
     """
 
     index: int
-    node: "Tensor"
+    node: Tensor
     upstream: np.ndarray
     rule: str
     inputs: tuple
@@ -198,8 +198,18 @@ class Tensor:
     (array(-2.), array(2.))
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "name", "op", "parents", "_backward", "rule",
-                 "scope", "__weakref__")
+    __slots__ = (
+        "__weakref__",
+        "_backward",
+        "data",
+        "grad",
+        "name",
+        "op",
+        "parents",
+        "requires_grad",
+        "rule",
+        "scope",
+    )
     # numpy must hand `array + tensor` to Tensor.__radd__ instead of looping over the tensor.
     __array_ufunc__ = None
 
@@ -760,10 +770,12 @@ def _shared(g, upstream, sent):
             or any(g is other for other in sent))
 
 
-def topological_order(root):
-    """Every tensor ``root`` depends on (that requires grad), inputs before the ops that use them.
+def topological_order(root, include_constants=False):
+    """Every tensor ``root`` depends on, inputs before the ops that use them.
 
-    Iterative depth-first search, so a chain of 100,000 ops needs no deep recursion.
+    Only tensors that require grad, unless ``include_constants`` (graph drawing shows those too).
+    Iterative depth-first search over the ``parents`` tuples, so the order is the same on every run
+    and a chain of 100,000 ops needs no deep recursion.
     """
     order, visited = [], set()
     stack = [(root, False)]
@@ -777,7 +789,7 @@ def topological_order(root):
         visited.add(id(node))
         stack.append((node, True))
         for parent in reversed(node.parents):
-            if parent.requires_grad and id(parent) not in visited:
+            if (include_constants or parent.requires_grad) and id(parent) not in visited:
                 stack.append((parent, False))
     return order
 

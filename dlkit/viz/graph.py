@@ -15,7 +15,7 @@ from html import escape
 
 import graphviz
 
-from ..tensor import Tensor
+from ..tensor import Tensor, topological_order
 from .preview import format_shape, format_value
 from .render import RendererNotFound, RenderFailed, render_svg
 
@@ -55,21 +55,7 @@ def graph_nodes(root):
     The order is that of an iterative depth-first search over ``.parents`` (a tuple, so the order is
     the same on every run); it gives the node ids of :func:`draw_graph`.
     """
-    order, visited = [], set()
-    stack = [(root, False)]
-    while stack:
-        node, finished = stack.pop()
-        if finished:
-            order.append(node)
-            continue
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
-        stack.append((node, True))
-        for parent in reversed(node.parents):
-            if id(parent) not in visited:
-                stack.append((parent, False))
-    return order
+    return topological_order(root, include_constants=True)
 
 
 def parameter_names(params):
