@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, mutually_broadcastable_shapes
+from strategies import shape_and_axis
 
 import dlkit
 from dlkit import Tensor
@@ -183,19 +184,6 @@ def test_matmul_named_patterns_match_torch(left, right):
 
 
 # -- Reductions ------------------------------------------------------------------------------------------
-@st.composite
-def shape_and_axis(draw):
-    shape = draw(array_shapes(min_dims=1, max_dims=4, min_side=1, max_side=3))
-    ndim = len(shape)
-    kind = draw(st.sampled_from(["none", "int", "tuple"]))
-    if kind == "none":
-        return shape, None
-    if kind == "int":
-        return shape, draw(st.integers(-ndim, ndim - 1))
-    axes = draw(st.lists(st.integers(0, ndim - 1), min_size=1, max_size=ndim, unique=True))
-    return shape, tuple(a - ndim if draw(st.booleans()) else a for a in axes)
-
-
 def torch_reduction(name, axis, keepdims, ndim):
     dim = tuple(range(ndim)) if axis is None else axis
     return {
