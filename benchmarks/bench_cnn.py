@@ -19,6 +19,8 @@ import statistics
 import sys
 import time
 
+from same_threads import import_torch, limit_blas_threads
+
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -29,8 +31,7 @@ def parse_args():
 
 
 ARGS = parse_args()
-for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[var] = str(ARGS.threads)  # must be set before numpy loads its BLAS
+limit_blas_threads(ARGS.threads)  # before numpy loads its BLAS
 
 import numpy as np
 
@@ -38,11 +39,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 import dlkit
 from dlkit import nn
 
-try:
-    import torch
-except ImportError:  # pragma: no cover - the bench extra installs it
-    sys.exit("benchmarks need PyTorch: pip install torch==2.13.0")
-torch.set_num_threads(ARGS.threads)
+torch = import_torch(ARGS.threads)
 
 LR = 0.01
 

@@ -21,6 +21,8 @@ import subprocess
 import sys
 import time
 
+from same_threads import limit_blas_threads
+
 SIZES = [784, 512, 200, 50, 10]
 BATCH = 128
 
@@ -35,8 +37,7 @@ def parse_args():
 
 
 ARGS = parse_args()
-for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[var] = str(ARGS.threads)  # must be set before numpy loads its BLAS
+limit_blas_threads(ARGS.threads)  # before numpy loads its BLAS
 
 import itertools
 

@@ -18,13 +18,14 @@ import os
 import sys
 import time
 
+from same_threads import import_torch, limit_blas_threads
+
 parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
 parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
 parser.add_argument("--epochs", type=int, default=5)
 parser.add_argument("--repeats", type=int, default=5, help="time each run this many times, report the median")
 ARGS = parser.parse_args()
-for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[var] = str(ARGS.threads)  # must be set before numpy loads its BLAS
+limit_blas_threads(ARGS.threads)  # before numpy loads its BLAS
 
 import numpy as np
 
@@ -33,11 +34,7 @@ import dlkit
 from dlkit import nn, optim
 from dlkit.data import DownloadError, load_digits, load_fashion_mnist
 
-try:
-    import torch
-except ImportError:  # pragma: no cover
-    sys.exit("benchmarks need PyTorch: pip install torch==2.13.0")
-torch.set_num_threads(ARGS.threads)
+torch = import_torch(ARGS.threads)
 
 BATCH, LR = 128, 1e-3
 
