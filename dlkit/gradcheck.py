@@ -15,17 +15,18 @@ def numerical_gradient(fn, inputs, index, eps=1e-6):
 
     Shape (output size, input size): column ``j`` is how every output moves when entry ``j`` moves.
     """
-    x = inputs[index]
-    flat = x.data.reshape(-1)  # a view: writing to it perturbs the input in place
+    data = inputs[index].data
     columns = []
     with no_grad():
-        for i in range(flat.size):
-            original = flat[i]
-            flat[i] = original + eps
+        # Perturb entries in place by multi-index (C order, matching the analytic Jacobian's
+        # columns); unlike a reshaped view, this reaches the input whatever its memory layout.
+        for i in np.ndindex(data.shape):
+            original = data[i]
+            data[i] = original + eps
             plus = np.array(_call(fn, inputs).data, dtype=np.float64).reshape(-1)
-            flat[i] = original - eps
+            data[i] = original - eps
             minus = np.array(_call(fn, inputs).data, dtype=np.float64).reshape(-1)
-            flat[i] = original
+            data[i] = original
             columns.append((plus - minus) / (2 * eps))
     return np.stack(columns, axis=1) if columns else np.zeros((0, 0))
 

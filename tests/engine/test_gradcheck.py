@@ -34,6 +34,17 @@ def test_gradcheck_passes_on_correct_ops(fn, shapes):
     assert dlkit.gradcheck(fn, inputs) is True
 
 
+def test_gradcheck_works_on_non_contiguous_inputs():
+    # A transposed array is not C-contiguous: perturbing it through a reshaped copy would leave
+    # the input unchanged, give a numeric gradient of 0 and report a false failure.
+    data = np.arange(1.0, 7.0).reshape(2, 3).T
+    assert not data.flags.c_contiguous
+    x = Tensor(data, requires_grad=True)
+    numeric = dlkit.numerical_gradient(lambda t: (t * t).sum(), [x], 0)
+    np.testing.assert_allclose(numeric.reshape(3, 2), 2 * data, rtol=1e-6)
+    assert dlkit.gradcheck(lambda t: (t * t).sum(), [x]) is True
+
+
 def test_gradcheck_accepts_a_single_tensor():
     assert dlkit.gradcheck(lambda a: a.exp(), Tensor([0.1, 0.2], requires_grad=True)) is True
 
