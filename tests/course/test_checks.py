@@ -131,7 +131,7 @@ def softplus_naive(x):
 # ----------------------------------------------------------------------------------------------------
 def mse_right(pred, target):
     diff = pred - target
-    return (diff * diff).sum() / diff.size
+    return (diff * diff).sum() / diff.numel()
 
 
 def mse_sum(pred, target):
