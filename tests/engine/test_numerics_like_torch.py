@@ -3,7 +3,6 @@ import numpy as np
 import pytest
 import torch
 
-import dlkit
 import dlkit.functional as F
 from dlkit import DataTypeError, Tensor
 
