@@ -15,7 +15,7 @@ import dlkit.functional as F
 from dlkit import DataTypeError, GradientError, ShapeError, Tensor
 from dlkit.viz import draw_graph
 
-TOLERANCE = {np.float32: dict(rtol=2e-5, atol=1e-6), np.float64: dict(rtol=1e-10, atol=1e-12)}
+TOLERANCE = {np.float32: {"rtol": 2e-5, "atol": 1e-6}, np.float64: {"rtol": 1e-10, "atol": 1e-12}}
 SEEDS = st.integers(0, 2**16)
 
 
