@@ -167,6 +167,15 @@ class Tensor(ElementwiseOps, ReductionOps, ShapeOps):
     name : str, optional
         A label shown by ``dlkit.viz.draw_graph`` and the backward stepper.
 
+    Attributes
+    ----------
+    data : numpy.ndarray
+        The values. Writing into it directly (``t.data[0] = 1``) is allowed, as in PyTorch, but it
+        bypasses what the in-place methods do: no check that gradients are off, and no version
+        stamp — a graph that already used ``t`` will then compute gradients from the new values.
+    grad : numpy.ndarray or None
+        ∂(what ``backward()`` was called on)/∂t, accumulated over calls; a plain numpy array.
+
     Examples
     --------
     >>> a = Tensor(2.0, requires_grad=True, name="a")
