@@ -42,7 +42,7 @@ from .tensor_elementwise import ElementwiseOps
 from .tensor_reductions import ReductionOps, ValuesIndices  # noqa: F401
 from .tensor_shape import ShapeOps
 
-_state = modes.state  # per-thread: grad_enabled, scope
+_state = modes.state  # per-thread: grad_enabled
 _clock = 0  # counts in-place changes, process-wide; each node remembers the count when it was made
 
 
@@ -230,9 +230,8 @@ class Tensor(ElementwiseOps, ReductionOps, ShapeOps):
         """Wrap an op's output; remember the graph only if some input needs a gradient."""
         out = Tensor.__new__(Tensor)
         out.data, out.grad, out.name, out._base, out._modified, out._hooks = data, None, None, None, 0, None
-        state = _state
-        out.scope = state.scope
-        if state.grad_enabled and any(p.requires_grad for p in parents):
+        out.scope = modes.current_scope
+        if (not modes.threads_with_grad_off or _state.grad_enabled) and any(p.requires_grad for p in parents):
             out.requires_grad, out.op, out.parents = True, op, parents
             out._backward, out.rule, out._stamp = backward, rule, _clock
         else:
@@ -259,6 +258,8 @@ class Tensor(ElementwiseOps, ReductionOps, ShapeOps):
         """Make ``other`` a Tensor; Python and numpy numbers take this tensor's kind of dtype."""
         if isinstance(other, Tensor):
             return other
+        if type(other) is float and self.data.dtype.kind == "f":  # the common case, made quick
+            return Tensor._wrap(np.asarray(other, dtype=self.data.dtype))
         try:
             if isinstance(other, numbers.Number) and not isinstance(other, bool):
                 # float32 data * 2.0 stays float32 (as in PyTorch); int data * 2.5 is a float
@@ -275,7 +276,8 @@ class Tensor(ElementwiseOps, ReductionOps, ShapeOps):
 
     def _operands(self, other, op):
         """``other`` as a Tensor, and both arrays in PyTorch's result dtype."""
-        other = self._lift(other, op)
+        if not isinstance(other, Tensor):
+            other = self._lift(other, op)
         a, b = self.data, other.data
         if a.dtype is not b.dtype and a.dtype != b.dtype:
             a, b = _promote(a, b)
@@ -343,8 +345,8 @@ class Tensor(ElementwiseOps, ReductionOps, ShapeOps):
         return int(self.item())
 
     def __index__(self):
-        if self.data.dtype.kind not in "iu" or self.data.size != 1:
-            raise DataTypeError(f"only one-element integer tensors can be used as an index, got "
+        if self.data.dtype.kind not in "iu" or self.data.ndim != 0:
+            raise DataTypeError(f"only 0-d integer tensors can be used as a Python index, got "
                                 f"dtype {self.data.dtype} and shape {self.shape}")
         return int(self.data.item())
 
