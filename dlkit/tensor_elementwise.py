@@ -5,7 +5,6 @@ here is ``upstream ⊙ f′(a)``: the local derivative, evaluated entry by entry
 """
 import numpy as np
 
-
 _EXP_OVERFLOW = {np.float64: -709.0, np.float32: -88.0, np.float16: -11.0}  # e^−a stays finite above
 
 
