@@ -328,8 +328,9 @@ class Tensor(ElementwiseOps, ReductionOps, ShapeOps):
         return (self[i] for i in range(len(self.data)))
 
     def __array__(self, dtype=None, copy=None):
-        """Let numpy and matplotlib read a tensor's values (``np.asarray(t)``)."""
-        return self.data if dtype is None else self.data.astype(dtype)
+        """Let numpy and matplotlib read a tensor's values (``np.asarray(t)`` shares, ``np.array`` copies)."""
+        array = self.data if dtype is None else self.data.astype(dtype, copy=False)
+        return array.copy() if copy and array is self.data else array
 
     def __bool__(self):
         if self.data.size != 1:

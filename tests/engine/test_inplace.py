@@ -131,6 +131,13 @@ def test_tensor_and_dlkit_tensor_copy_an_array_and_from_numpy_shares_it_like_tor
     assert array[1] == -1.0
 
 
+def test_np_array_of_a_tensor_copies_and_np_asarray_shares():
+    t = Tensor([1.0, 2.0])
+    np.array(t)[0] = 9.0
+    np.asarray(t)[1] = 7.0
+    np.testing.assert_array_equal(t.data, [1.0, 7.0])
+
+
 def test_from_numpy_refuses_what_is_not_a_numpy_array():
     with pytest.raises(DataTypeError, match="from_numpy: expected a numpy array, got list"):
         dlkit.from_numpy([1.0, 2.0])
