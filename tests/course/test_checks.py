@@ -276,7 +276,7 @@ CASES = {
     "ch2.numerical_gradient": (numgrad_right, [(numgrad_forgets_restore, "")]),
     "ch2.softplus": (softplus_stable, [(softplus_naive, "inf")]),
     "ch3.mse": (mse_right, [(mse_sum, "the mean")]),
-    "ch3.bce": (bce_right, [(bce_no_minus, "minus sign")]),
+    "ch3.bce": (bce_right, [(bce_no_minus, "is off")]),
     "ch3.softmax": (softmax_right, [(softmax_unstable, "large logits"),
                                     (softmax_numpy, "expected a dlkit Tensor")]),
     "ch3.cross_entropy": (cross_entropy_right, [(cross_entropy_unstable, "large logits")]),
@@ -365,7 +365,9 @@ def test_a_failing_check_never_shows_the_reference_source():
 def test_result_has_a_green_or_red_html_form_and_a_plain_text_form():
     good, bad = run_check("ch3.mse", mse_right), run_check("ch3.mse", mse_sum)
     assert str(good).startswith("✓ ch3.mse:") and str(bad).startswith("✗ ch3.mse:")
-    assert "Hint:" in str(bad) and "Hint" not in str(good)
+    assert "Look at:" in str(bad) and "Look at" not in str(good)
+    assert 'dlkit.course.hint("ch3.softmax")' in str(run_check("ch3.softmax", softmax_unstable))
+    assert "hint(" not in str(run_check("ch3.softmax", softmax_right))
     assert "✓" in good._repr_html_() and "#1a7f37" in good._repr_html_()
     assert "✗" in bad._repr_html_() and "#b42318" in bad._repr_html_()
     assert "<b>" in bad._repr_html_() and "&lt;" not in run_check("ch3.mse", mse_right)._repr_html_()
