@@ -6,7 +6,19 @@ trained on the same batches gives the same numbers in both.
 from . import lr_scheduler
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
-from .lr_scheduler import CosineAnnealingLR, ExponentialLR, LRScheduler, StepLR
+from .lr_scheduler import (
+                           CosineAnnealingLR,
+                           CosineAnnealingWarmRestarts,
+                           ExponentialLR,
+                           LambdaLR,
+                           LinearLR,
+                           LRScheduler,
+                           MultiStepLR,
+                           OneCycleLR,
+                           ReduceLROnPlateau,
+                           SequentialLR,
+                           StepLR,
+)
 from .optimizer import Optimizer, OptimizerError
 from .penalties import l1_penalty, l2_penalty
 from .rmsprop import RMSprop
@@ -18,11 +30,18 @@ __all__ = [
            "Adam",
            "AdamW",
            "CosineAnnealingLR",
+           "CosineAnnealingWarmRestarts",
            "ExponentialLR",
            "LRScheduler",
+           "LambdaLR",
+           "LinearLR",
+           "MultiStepLR",
+           "OneCycleLR",
            "Optimizer",
            "OptimizerError",
            "RMSprop",
+           "ReduceLROnPlateau",
+           "SequentialLR",
            "StepLR",
            "l1_penalty",
            "l2_penalty",
