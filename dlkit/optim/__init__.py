@@ -1,4 +1,4 @@
-"""dlkit.optim: optimizers (SGD, Adagrad, RMSprop, Adam, AdamW), learning-rate schedules, L1/L2 penalties.
+"""dlkit.optim: optimizers (SGD, Adagrad, RMSprop, Adam, AdamW, NAdam, RAdam), learning-rate schedules, L1/L2 penalties.
 
 Each optimizer follows ``torch.optim``: same names, defaults and update formulas, so the same model
 trained on the same batches gives the same numbers in both.
@@ -19,8 +19,10 @@ from .lr_scheduler import (
                            SequentialLR,
                            StepLR,
 )
+from .nadam import NAdam
 from .optimizer import Optimizer, OptimizerError
 from .penalties import l1_penalty, l2_penalty
+from .radam import RAdam
 from .rmsprop import RMSprop
 from .sgd import SGD
 
@@ -36,9 +38,11 @@ __all__ = [
            "LambdaLR",
            "LinearLR",
            "MultiStepLR",
+           "NAdam",
            "OneCycleLR",
            "Optimizer",
            "OptimizerError",
+           "RAdam",
            "RMSprop",
            "ReduceLROnPlateau",
            "SequentialLR",
