@@ -35,7 +35,7 @@ from html import escape
 import numpy as np
 
 from ..errors import GradientError
-from ..tensor import Tensor, topological_order
+from ..tensor import Tensor
 from .arguments import StepperDetached, check_number, check_scale
 from .preview import format_number, format_shape, format_value
 
@@ -84,23 +84,25 @@ class BackwardStepper:
         self.scale = check_scale("BackwardStepper", scale)
         check_number("BackwardStepper", "max_nodes", max_nodes, low=1, integer=True, allow_none=True)
         self._draw_options = {"rankdir": rankdir, "max_nodes": max_nodes, "collapse": collapse}
-        self._nodes = topological_order(root)  # every tensor whose .grad the engine may set
-        self._position = {id(n): k for k, n in enumerate(self._nodes)}
+        self._nodes = _needing_grad(root)  # every tensor whose .grad the engine may set
         self._original = [n.grad for n in self._nodes]
         self.detached = None   # why this stepper no longer owns .grad (None while it does)
         # Rule 2: the newest stepper wins.
+        mine = {id(n) for n in self._nodes}
         for other in list(_LIVE):
-            if other is not self and any(id(n) in self._position for n in other._nodes):
+            if any(id(n) in mine for n in other._nodes):
                 other._detach("a newer BackwardStepper on this graph took over its gradients "
                               "(was a cell re-run?)")
         if zero_grad:
             for node in self._nodes:
                 node.grad = None
-        self._written = [n.grad for n in self._nodes]  # what this stepper last left in each .grad
+        # What this stepper last left in each .grad, by id(tensor) (the tensors are kept alive
+        # by self._nodes, so their ids stay theirs).
+        self._written = {id(n): n.grad for n in self._nodes}
         _LIVE.add(self)
         self._engine = root.backward_steps()  # nothing runs until the first next()
         self.steps = []        # the engine's BackwardStep records, in the order it made them
-        self._changes = []     # the undo log, per step: [(node position, .grad before, after), ...]
+        self._changes = []     # the undo log, per step: [(tensor, .grad before, after), ...]
         self._index = 0
         # One step per op node (a node all of whose incoming gradients are None is skipped by the
         # engine; then the count is corrected when the engine stops).
@@ -167,10 +169,10 @@ class BackwardStepper:
         """One step forward, with no checks and no redraw; None at the end."""
         if self.at_end:
             return None
-        nodes, written = self._nodes, self._written
+        written = self._written
         if self._index < len(self.steps):          # been here before: re-apply the recorded grads
-            for position, _, after in self._changes[self._index]:
-                nodes[position].grad = written[position] = after
+            for tensor, _, after in self._changes[self._index]:
+                tensor.grad = written[id(tensor)] = after
         else:                                       # new ground: ask the engine for its next step
             try:
                 record = next(self._engine)
@@ -182,10 +184,10 @@ class BackwardStepper:
             touched = record.inputs if self.steps else (self.root, *record.inputs)
             changes = []
             for tensor in touched:
-                position = self._position.get(id(tensor))
-                if position is not None and tensor.grad is not written[position]:
-                    changes.append((position, written[position], tensor.grad))
-                    written[position] = tensor.grad
+                key = id(tensor)
+                if key in written and tensor.grad is not written[key]:
+                    changes.append((tensor, written[key], tensor.grad))
+                    written[key] = tensor.grad
             self._changes.append(changes)
             self.steps.append(record)
         self._index += 1
@@ -195,14 +197,15 @@ class BackwardStepper:
         if self._index == 0:
             return
         self._index -= 1
-        for position, before, _ in reversed(self._changes[self._index]):
-            self._nodes[position].grad = self._written[position] = before
+        for tensor, before, _ in reversed(self._changes[self._index]):
+            tensor.grad = self._written[id(tensor)] = before
 
     def _claim(self):
         """Rule 3: refuse to act (and detach) if some ``.grad`` is not what this stepper left there."""
         if self.detached is None:
-            for node, mine in zip(self._nodes, self._written):
-                if node.grad is not mine:
+            written = self._written
+            for node in self._nodes:
+                if node.grad is not written[id(node)]:
                     name = self._label(node)
                     self._detach(f"the .grad of {name} was changed outside this stepper (by "
                                  "backward(), zero_grad() or an assignment)")
@@ -432,6 +435,18 @@ class BackwardStepper:
             for control in (self._back_button, self._reset_button, self._step_button, self._slider,
                             self._play):
                 control.disabled = True
+
+
+def _needing_grad(root):
+    """Every tensor ``root`` depends on that requires grad (no order needed: a plain graph walk)."""
+    seen = {id(root): root}
+    stack = [root]
+    while stack:
+        for parent in stack.pop().parents:
+            if parent.requires_grad and id(parent) not in seen:
+                seen[id(parent)] = parent
+                stack.append(parent)
+    return list(seen.values())
 
 
 def rule_operands(rule):
