@@ -14,9 +14,10 @@ Each is one op in the graph with its forward and backward side by side in its fi
 ===================  ===============================================================
 """
 from .activations import leaky_relu, log_softmax, logsigmoid, relu, sigmoid, softmax, tanh
-from .conv import conv1d, conv2d
+from .conv import conv1d, conv2d, conv_transpose2d
 from .dropout import dropout
 from .embedding import embedding
+from .interpolate import interpolate
 from .linear import linear
 from .losses import (
     binary_cross_entropy,
@@ -27,7 +28,7 @@ from .losses import (
     nll_loss,
 )
 from .normalization import batch_norm
-from .pooling import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
+from .pooling import adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 
 __all__ = [
     "avg_pool1d",
@@ -54,3 +55,4 @@ __all__ = [
     "tanh",
 ]
 __all__ += ["embedding"]
+__all__ += ["adaptive_avg_pool2d", "conv_transpose2d", "interpolate"]
