@@ -14,6 +14,7 @@ Each is one op in the graph with its forward and backward side by side in its fi
 ===================  ===============================================================
 """
 from .activations import leaky_relu, log_softmax, logsigmoid, relu, sigmoid, softmax, tanh
+from .attention import scaled_dot_product_attention
 from .conv import conv1d, conv2d, conv_transpose2d
 from .dropout import dropout
 from .embedding import embedding
@@ -30,29 +31,4 @@ from .losses import (
 from .normalization import batch_norm
 from .pooling import adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 
-__all__ = [
-    "avg_pool1d",
-    "avg_pool2d",
-    "batch_norm",
-    "binary_cross_entropy",
-    "binary_cross_entropy_with_logits",
-    "conv1d",
-    "conv2d",
-    "cross_entropy",
-    "dropout",
-    "l1_loss",
-    "leaky_relu",
-    "linear",
-    "log_softmax",
-    "logsigmoid",
-    "max_pool1d",
-    "max_pool2d",
-    "mse_loss",
-    "nll_loss",
-    "relu",
-    "sigmoid",
-    "softmax",
-    "tanh",
-]
-__all__ += ["embedding"]
-__all__ += ["adaptive_avg_pool2d", "conv_transpose2d", "interpolate"]
+__all__ = ["avg_pool1d", "avg_pool2d", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "conv1d", "conv2d", "cross_entropy", "dropout", "l1_loss", "leaky_relu", "linear", "log_softmax", "logsigmoid", "max_pool1d", "max_pool2d", "mse_loss", "nll_loss", "relu", "sigmoid", "softmax", "tanh", "embedding", "adaptive_avg_pool2d", "conv_transpose2d", "interpolate", "scaled_dot_product_attention"]
