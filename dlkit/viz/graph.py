@@ -249,7 +249,8 @@ def _plan_visibility(start, nodes, index, collapse, max_nodes, modnames, keep=()
             if key not in group_of_scope:
                 gid = f"m{len(group_of_scope)}"
                 group_of_scope[key] = gid
-                kind = type(tensor.scope).__name__
+                # A scope may label itself (an RNN time step: "LSTM layer 0 t=3").
+                kind = getattr(tensor.scope, "graph_label", None) or type(tensor.scope).__name__
                 name = modnames.get(key)
                 plan.groups[gid] = {"label": f"{name}: {kind}" if name else kind, "members": []}
             gid = group_of_scope[key]

@@ -77,7 +77,7 @@ class BackwardStepper:
             raise GradientError("BackwardStepper: the root does not require grad, so there is no "
                                 "backward pass to step through; build it from tensors made with "
                                 "requires_grad=True")
-        if root.data.size != 1:
+        if root.numel() != 1:
             raise GradientError(f"BackwardStepper: the root must hold a single number (a loss), got "
                                 f"shape {root.shape}; reduce it first, e.g. .sum() or .mean()")
         self.root, self.params = root, params
