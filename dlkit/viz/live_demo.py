@@ -103,7 +103,7 @@ class LiveDemo:
         return w.Layout(width=f"{width * self.scale:.0f}px")
 
     def _style(self):
-        return {"description_width": f"{90 * self.scale:.0f}px", "font_size": f"{13 * self.scale:.0f}px"}
+        return {"description_width": f"{90 * self.scale:.0f}px"}
 
     def _build_widget(self):
         import ipywidgets as w
