@@ -28,7 +28,20 @@ def main(argv=None):
     graded.add_argument("--solutions", default="solutions", help="folder of solution notebooks")
     graded.add_argument("--course", default="course", help="the nbgrader course folder to write into")
     graded.add_argument("--points", type=int, default=1, help="points per check (default 1)")
+    report = commands.add_parser("progress", help="run the exercise notebooks headless and show "
+                                                  "which checks pass, per chapter")
+    report.add_argument("folder", nargs="?", default="exercises", help="folder of exercise notebooks")
+    report.add_argument("--json", action="store_true", help="print the result as JSON (for tools)")
     args = parser.parse_args(argv)
+    if args.command == "progress":
+        from .progress_report import collect_progress
+        try:
+            result = collect_progress(args.folder)
+        except FileNotFoundError as error:
+            print(error, file=sys.stderr)
+            return 2
+        print(result.to_json() if args.json else result)
+        return 0
     if args.command == "nbgrader-source":
         from .grading import write_nbgrader_course
         for path in write_nbgrader_course(args.solutions, args.course, args.points):
