@@ -1,18 +1,22 @@
 """Chapter 4 — multilayer perceptrons with ``dlkit.nn``: references and checks.
 
-Exercises: a ``Linear`` layer of your own, ``make_mlp`` (a Sequential of Linear and ReLU),
-``accuracy`` from logits, ``train_step`` (one step of the training loop) and ``train_epoch`` (one pass
-over a DataLoader). The references are dlkit's own layers and optimizers.
+Exercises: the two-layer network's backward pass by hand (``two_layer_backward``), a ``Linear``
+layer of your own, ``make_mlp`` (a Sequential of Linear and ReLU), ``accuracy`` from logits,
+``train_step`` (one step of the training loop) and ``train_epoch`` (one pass over a DataLoader). The
+references are dlkit's own layers, optimizers and ``backward()``.
 """
+import gc
+import weakref
 from itertools import pairwise
 
 import numpy as np
 
+from ... import functional as F
 from ... import nn
 from ...data import DataLoader, TensorDataset
 from ...optim import SGD
 from ...tensor import Tensor
-from ..checker import check_array_function, register
+from ..checker import call, check_array_function, register
 from ..compare import Mismatch, as_array, assert_close, assert_gradient, assert_tensor
 
 
@@ -23,19 +27,71 @@ def _parameters(module, what):
     return dict(module.named_parameters())
 
 
+def two_layer_backward(X, y, W1, b1, W2, b2):
+    """Reference: the gradients as dlkit's own ``backward()`` computes them."""
+    params = [Tensor(a, requires_grad=True) for a in (W1, b1, W2, b2)]
+    w1, c1, w2, c2 = params
+    hidden = (Tensor(X) @ w1.T + c1).relu()
+    F.cross_entropy(hidden @ w2.T + c2, Tensor(y)).backward()
+    return tuple(p.grad for p in params)
+
+
+_BACKWARD_HINTS = {
+    "dW2": "start from dz2 = (softmax(z2) − onehot(y)) / n (chapter 3); dW2 = dz2ᵀ h has W2's shape "
+           "(classes, hidden)",
+    "db2": "a bias is added to every row, so its gradient sums dz2 over the rows (axis 0)",
+    "dW1": "dW2 is right, so the error is in the hidden layer: dh = dz2 W2, then the ReLU lets the "
+           "gradient through only where z1 > 0, then dW1 = dz1ᵀ X",
+    "db1": "sum dz1 (the gradient after the ReLU mask) over the rows",
+}
+
+
+@register("ch4.two_layer_backward", hint="go backwards one line per forward line: dz2, dW2, db2, dh, "
+                                         "dz1, dW1, db1 — each gradient has its variable's shape")
+def check_two_layer_backward(answer):
+    rng = np.random.default_rng(46)
+    cases = []
+    for label, n, d, h, k, scale in [("6 samples, 3 → 5 → 4", 6, 3, 5, 4, 1.0),
+                                     ("1 sample, 2 → 3 → 2", 1, 2, 3, 2, 1.0),
+                                     ("large logits (weights × 300)", 5, 3, 4, 3, 300.0)]:
+        X = rng.standard_normal((n, d))
+        arrays = (X, rng.integers(0, k, n), rng.standard_normal((h, d)), rng.standard_normal(h),
+                  rng.standard_normal((k, h)) * scale, rng.standard_normal(k))
+        cases.append((label, arrays))
+    for label, arrays in cases:
+        expected = two_layer_backward(*[a.copy() for a in arrays])
+        got = answer(*[a.copy() for a in arrays])
+        on = f" (on {label})"
+        if not isinstance(got, tuple | list) or len(got) != 4:
+            raise Mismatch(f"two_layer_backward should return (dW1, db1, dW2, db2){on}, got "
+                           f"{type(got).__name__}", "return dW1, db1, dW2, db2")
+        large = label.startswith("large")
+        for index in (2, 3, 0, 1):  # in backward order, so the first message is the first mistake
+            name = ("dW1", "db1", "dW2", "db2")[index]
+            hint = ("np.exp of a large logit is inf: subtract each row's maximum before the softmax"
+                    if large else _BACKWARD_HINTS[name])
+            assert_close(got[index], expected[index], name + on, hint, check_dtype=False)
+    return f"{len(cases)} cases passed: all four gradients equal backward()'s"
+
+
 @register("ch4.Linear", hint="weight has shape (out_features, in_features) as in PyTorch, bias has "
                              "shape (out_features,), and forward returns x @ weight.T + bias")
 def check_linear(answer):
+    if isinstance(answer, type) and issubclass(answer, nn.Linear):
+        raise Mismatch("your Linear subclasses dlkit.nn.Linear, so dlkit's layer does the work: write "
+                       "it yourself", "subclass nn.Module instead and create weight and bias yourself")
     rng = np.random.default_rng(41)
     layer = answer(3, 4)
     params = _parameters(layer, "Linear(3, 4)")
     if set(params) != {"weight", "bias"}:
         raise Mismatch(f"Linear(3, 4) has parameters {sorted(params)}, expected ['bias', 'weight']",
                        "assign nn.Parameter objects to self.weight and self.bias")
-    for name, shape in [("weight", (4, 3)), ("bias", (4,))]:
+    for name, shape, why in [("weight", (4, 3), "PyTorch's layout: weight is (out_features, in_features)"),
+                             ("bias", (4,), ("one bias per output unit: shape (out_features,), added "
+                                            "to every row of x @ weight.T"))]:
         if tuple(params[name].shape) != shape:
             raise Mismatch(f"Linear(3, 4).{name} has shape {tuple(params[name].shape)}, expected {shape}",
-                           "PyTorch's layout: weight is (out_features, in_features)")
+                           why)
         if not isinstance(params[name], nn.Parameter):
             raise Mismatch(f"Linear(3, 4).{name} is a {type(params[name]).__name__}, expected an "
                            "nn.Parameter", "wrap the initial values: nn.Parameter(array)")
@@ -44,6 +100,7 @@ def check_linear(answer):
         raise Mismatch("every entry of Linear(3, 4).weight starts with the same value",
                        "initialise randomly (e.g. uniform in ±1/√in_features): identical weights make "
                        "every output unit compute and learn the same thing")
+    _check_initial_scale(answer)
     W, b = rng.standard_normal((4, 3)), rng.standard_normal(4)
     params["weight"].data[...] = W
     params["bias"].data[...] = b
@@ -56,7 +113,25 @@ def check_linear(answer):
     assert_gradient(params["weight"], G.T @ x.data, "weight")
     assert_gradient(params["bias"], G.sum(axis=0), "bias")
     assert_gradient(x, G @ W, "the input x")
-    return "shapes, parameters, forward values and gradients are right"
+    return "shapes, initialisation, forward values and gradients are right"
+
+
+def _check_initial_scale(answer):
+    """A wide layer's weights: distinct rows, within ±1/√in, spread like uniform(±1/√in)."""
+    layer = answer(400, 50)
+    weight = dict(layer.named_parameters())["weight"].data
+    if np.allclose(weight, weight[:1]):
+        raise Mismatch("every row of Linear(400, 50).weight starts the same: all 50 output units "
+                       "compute the same thing and get the same gradient, so they stay identical",
+                       "draw every entry independently — the shape (out_features, in_features) in one "
+                       "call to uniform — so that the symmetry is broken")
+    bound = 1 / np.sqrt(400)
+    if np.abs(weight).max() > bound * 1.0001 or not 0.8 < weight.std() / (bound / np.sqrt(3)) < 1.2:
+        raise Mismatch(f"Linear(400, 50).weight starts with standard deviation {weight.std():.3g} and "
+                       f"largest size {np.abs(weight).max():.3g}; expected uniform in ±1/√400 = ±{bound:g} "
+                       f"(standard deviation {bound / np.sqrt(3):.3g})",
+                       "scale by in_features (the inputs each unit sums over), not out_features or 1: "
+                       "bound = 1/√in_features, uniform(−bound, bound)")
 
 
 @register("ch4.make_mlp", hint="one nn.Linear(sizes[i], sizes[i+1]) per consecutive pair, an nn.ReLU() "
@@ -97,6 +172,11 @@ def check_accuracy(answer):
         labels = rng.integers(0, k, n)
         labels[: n // 2] = logits[: n // 2].argmax(axis=1)  # so that the accuracy is well above chance
         cases.append((f"{n} samples, {k} classes", (logits, labels)))
+    for label, (logits, labels) in cases:
+        got = as_array(call(answer, logits.copy(), labels.copy()), f"your accuracy (on {label})")
+        if got.size == 1 and not 0 <= float(got.reshape(-1)[0]) <= 1:
+            raise Mismatch(f"expected a fraction in [0, 1], got {got.reshape(-1)[0]:g} (on {label})",
+                           "divide the number of right predictions by the number of samples")
     return check_array_function(answer, accuracy, cases, "your accuracy", atol=1e-12)
 
 
@@ -128,6 +208,10 @@ def check_train_step(answer):
         X, y = rng.standard_normal((8, 4)), rng.integers(0, 3, 8)
         got = answer(mine, loss_fn, my_opt, Tensor(X), Tensor(y))
         expected = train_step(reference, loss_fn, ref_opt, Tensor(X), Tensor(y))
+        if isinstance(got, Tensor):
+            raise Mismatch(f"step {step} returned the loss Tensor, expected a Python float",
+                           "return loss.item(): a Tensor drags its whole graph along, and a caller "
+                           "that adds those Tensors up keeps every step's graph in memory")
         got = as_array(got, f"the loss returned by step {step}")
         if got.size != 1:
             raise Mismatch(f"step {step} returned an array of shape {got.shape}, expected one number",
@@ -140,6 +224,24 @@ def check_train_step(answer):
                          "gradients add up across backward() calls: call optimizer.zero_grad() "
                          "before loss.backward() in every step" if step > 1 else None)
     return "3 training steps passed (losses and updated parameters)"
+
+
+class _GraphWatch:
+    """Wraps a loss function and counts earlier losses still alive when a new batch starts.
+
+    By the time batch k's loss is computed, batch k − 2's loss Tensor should be gone; if the learner
+    sums loss Tensors, each one (and its graph) stays reachable from the running total.
+    """
+
+    def __init__(self, loss_fn):
+        self.loss_fn, self.losses, self.kept_alive = loss_fn, [], 0
+
+    def __call__(self, prediction, target):
+        gc.collect()  # only what is really still referenced should count
+        self.kept_alive = max(self.kept_alive, sum(r() is not None for r in self.losses[:-1]))
+        loss = self.loss_fn(prediction, target)
+        self.losses.append(weakref.ref(loss))
+        return loss
 
 
 def train_epoch(model, loss_fn, optimizer, loader):
@@ -162,8 +264,14 @@ def check_train_epoch(answer):
     my_loader, ref_loader = (DataLoader(TensorDataset(X, y), batch_size=16, shuffle=True, seed=7)
                              for _ in range(2))
     loss_fn = nn.CrossEntropyLoss()
+    watched = _GraphWatch(loss_fn)
     for epoch in range(1, 3):
-        got = answer(mine, loss_fn, my_opt, my_loader)
+        got = answer(mine, watched, my_opt, my_loader)
+        if isinstance(got, Tensor) or watched.kept_alive:
+            raise Mismatch(f"epoch {epoch} keeps every batch's graph alive "
+                           f"({watched.kept_alive or 'all'} earlier losses are still in memory)",
+                           "add up Python floats, not loss Tensors: total += loss.item() * len(X) — "
+                           "`total = total + loss * n` chains every batch's graph into one")
         expected = train_epoch(reference, loss_fn, ref_opt, ref_loader)
         got = as_array(got, f"the mean loss returned for epoch {epoch}")
         if got.size != 1:
