@@ -44,10 +44,13 @@ def forward_difference(f, x, h):
 # wrong answers live in test_checks_ch1.py.
 from test_checks_ch1 import CH1_CASES
 
-
 # ----------------------------------------------------------------------------------------------------
 # Chapter 2
 # ----------------------------------------------------------------------------------------------------
+# The max_backward and jacobian checks and their right and wrong answers live in test_checks_ch2.py.
+from test_checks_ch2 import CH2_CASES
+
+
 def unbroadcast_right(grad, shape):
     while grad.ndim > len(shape):
         grad = grad.sum(axis=0)
@@ -315,6 +318,7 @@ CASES = {
     # name: (right answer, [(wrong answer, fragment the message must contain), ...])
     "ch1.derivative": (central, [(forward_difference, "exact value")]),
     **CH1_CASES,
+    **CH2_CASES,
     "ch2.unbroadcast": (unbroadcast_right, [(unbroadcast_leading_only, "has shape")]),
     "ch2.matmul_backward": (matmul_right, [(matmul_untransposed, "has shape")]),
     "ch2.numerical_gradient": (numgrad_right, [(numgrad_forgets_restore, "")]),
