@@ -158,6 +158,33 @@ def _broadcast_error(op, a, b):
         "or 1 (numpy broadcasting rules) — reshape one operand, e.g. x.reshape(-1, 1)")
 
 
+def _refuse_numpy_call(op, numpy_only):
+    """``np.sum(t)`` calls ``t.sum(axis=, dtype=, out=)``: say what to write instead."""
+    if numpy_only:
+        raise DataTypeError(
+            f"{op}: got numpy-only arguments {sorted(numpy_only)} — this looks like np.{op}(tensor), "
+            f"which would bypass the graph; call tensor.{op}(...) for a differentiable result, or "
+            f"np.{op}(tensor.numpy()) for plain numbers")
+
+
+class Size(tuple):
+    """A tensor's shape, as ``x.size()`` returns it: a tuple (like ``torch.Size``)."""
+
+    def numel(self):
+        """Number of elements a tensor of this shape holds."""
+        return int(np.prod(self, dtype=np.int64))
+
+    def __repr__(self):
+        return f"dlkit.Size({list(self)})"
+
+
+class ValuesIndices(NamedTuple):
+    """What ``x.max(dim)`` / ``x.min(dim)`` return, as in PyTorch: the values and their indices."""
+
+    values: Tensor
+    indices: Tensor
+
+
 class BackwardStep(NamedTuple):
     """One application of the chain rule, as ``Tensor.backward_steps()`` yields it.
 
@@ -241,6 +268,18 @@ class Tensor:
             out.requires_grad, out.op, out.parents, out._backward, out.rule = False, "", (), None, ""
         return out
 
+    @staticmethod
+    def _wrap(array):
+        """A leaf around ``array`` as it is (no copy, no checks): for results that need no graph."""
+        out = Tensor.__new__(Tensor)
+        out.data, out.grad, out.name, out.scope, out.requires_grad = array, None, None, _scope, False
+        out.op, out.parents, out._backward, out.rule = "", (), None, ""
+        return out
+
+    def _view_result(self, data, op, backward, rule):
+        """An op whose output may share memory with ``self`` (reshape, permute, ...)."""
+        return Tensor._result(data, (self,), op, backward, rule)
+
     def _lift(self, other, op="Tensor"):
         """Make ``other`` a Tensor; Python numbers take this tensor's dtype (as in PyTorch)."""
         if isinstance(other, Tensor):
@@ -257,11 +296,38 @@ class Tensor:
     shape = property(lambda self: self.data.shape, doc="The shape of the underlying array.")
     ndim = property(lambda self: self.data.ndim, doc="Number of dimensions.")
     dtype = property(lambda self: self.data.dtype, doc="The numpy dtype.")
-    size = property(lambda self: self.data.size, doc="Number of elements.")
     is_leaf = property(lambda self: self._backward is None,
                        doc="True for tensors made by the user rather than by an op.")
 
+    def size(self, dim=None):
+        """The shape as a tuple (``torch.Size``), or the length of dimension ``dim``."""
+        if dim is None:
+            return Size(self.data.shape)
+        return self.data.shape[self._dim(dim, "size")]
+
+    def numel(self):
+        """Number of elements (the product of the shape)."""
+        return self.data.size
+
+    def dim(self):
+        """Number of dimensions (PyTorch's name for ``ndim``)."""
+        return self.data.ndim
+
+    def _dim(self, dim, op, ndim=None):
+        """Check one dimension index (negative counts from the end) and make it non-negative."""
+        ndim = self.data.ndim if ndim is None else ndim
+        if isinstance(dim, bool) or not isinstance(dim, numbers.Integral):
+            raise DataTypeError(f"{op}: dim must be an integer, got {dim!r}")
+        span = max(ndim, 1)  # a 0-d tensor accepts dim 0 and -1, as in PyTorch
+        if not -span <= dim < span:
+            raise ShapeError(f"{op}: dim {dim} is out of range for a tensor of shape {self.shape} "
+                             f"(expected {-span} <= dim < {span})")
+        return dim % span
+
     def __len__(self):
+        if self.data.ndim == 0:
+            raise DataTypeError("len() of a 0-d tensor is undefined (it holds one number, not a "
+                                "sequence); use t.item() for the number or t.numel() for the count")
         return len(self.data)
 
     def __iter__(self):
@@ -574,28 +640,46 @@ class Tensor:
                               "∂clip(a)/∂a = 1 inside [min, max], else 0")
 
     # -- reductions --------------------------------------------------------------------------------
+    # Each takes PyTorch's names (dim=, keepdim=) and numpy's (axis=, keepdims=); dim may be a tuple.
+    def _reduce_dims(self, op, dim, keepdim, axis, keepdims):
+        if axis is not None:
+            if dim is not None:
+                raise DataTypeError(f"{op}: give dim= or axis= (the same thing), not both")
+            dim = axis
+        if keepdims is not None:
+            keepdim = keepdims
+        if dim is not None:
+            dims = dim if isinstance(dim, tuple | list) else (dim,)
+            dim = tuple(self._dim(d, op) for d in dims) if isinstance(dim, tuple | list) \
+                else self._dim(dim, op)
+            if isinstance(dim, tuple) and len(set(dim)) != len(dim):
+                raise ShapeError(f"{op}: dim {dims} names a dimension twice (tensor of shape "
+                                 f"{self.shape}); list each dimension once")
+            if self.ndim == 0:
+                dim = None  # PyTorch lets a 0-d tensor reduce over dim 0 / -1: a no-op
+        return dim, bool(keepdim)
+
     def _expand_reduced(self, g, axis, keepdims):
         """Give a reduced gradient back its reduced axes, ready to broadcast to ``self.shape``."""
         if not keepdims and axis is not None:
             g = np.expand_dims(g, _normalize_axes(axis, self.ndim))
         return g
 
-    def sum(self, axis=None, keepdims=False):
-        try:
-            data = np.sum(self.data, axis=axis, keepdims=keepdims)
-        except (ValueError, np.exceptions.AxisError) as err:
-            raise ShapeError(f"sum: bad axis={axis} for a tensor of shape {self.shape} ({err})") from None
+    def sum(self, dim=None, keepdim=False, *, axis=None, keepdims=None, **numpy_only):
+        _refuse_numpy_call("sum", numpy_only)
+        axis, keepdims = self._reduce_dims("sum", dim, keepdim, axis, keepdims)
+        data = np.sum(self.data, axis=axis, keepdims=keepdims)
 
         def backward(g):
             return (np.broadcast_to(self._expand_reduced(g, axis, keepdims), self.shape),)
         return Tensor._result(np.asarray(data), (self,), "sum", backward,
                               "∂(Σa)/∂aᵢ = 1")
 
-    def mean(self, axis=None, keepdims=False):
-        try:
+    def mean(self, dim=None, keepdim=False, *, axis=None, keepdims=None, **numpy_only):
+        _refuse_numpy_call("mean", numpy_only)
+        axis, keepdims = self._reduce_dims("mean", dim, keepdim, axis, keepdims)
+        with np.errstate(invalid="ignore", divide="ignore"):  # the mean of nothing is nan, as torch
             data = np.mean(self.data, axis=axis, keepdims=keepdims)
-        except (ValueError, np.exceptions.AxisError) as err:
-            raise ShapeError(f"mean: bad axis={axis} for a tensor of shape {self.shape} ({err})") from None
         count = self.data.size // max(np.asarray(data).size, 1) if self.data.size else 1
 
         def backward(g):
@@ -605,13 +689,13 @@ class Tensor:
                               "∂(mean a)/∂aᵢ = 1/n")
 
     def _extreme(self, fn, op, axis, keepdims):
-        try:
-            data = fn(self.data, axis=axis, keepdims=keepdims)
-        except (ValueError, np.exceptions.AxisError) as err:
-            raise ShapeError(f"{op}: bad axis={axis} for a tensor of shape {self.shape} ({err})") from None
+        """max/min over ``axis`` (all of them if None); ties share the gradient equally (as torch)."""
+        if self.data.size == 0:
+            raise ShapeError(f"{op}: the tensor is empty (shape {self.shape}), so it has no "
+                             f"{op}imum; check the input is not an empty batch")
+        data = fn(self.data, axis=axis, keepdims=keepdims)
 
         def backward(g):
-            # The gradient goes to the winning entries, shared equally between ties.
             winner = self._expand_reduced(np.asarray(data), axis, keepdims)
             mask = (self.data == winner).astype(self.data.dtype)
             mask /= mask.sum(axis=axis, keepdims=True)
@@ -619,56 +703,162 @@ class Tensor:
         return Tensor._result(np.asarray(data), (self,), op, backward,
                               f"∂({op} a)/∂aᵢ = 1 for the {op}imum entry, 0 elsewhere")
 
-    def max(self, axis=None, keepdims=False):
-        return self._extreme(np.max, "max", axis, keepdims)
+    def _extreme_along(self, arg_fn, op, dim, keepdim):
+        """max/min along one ``dim``: (values, indices); the gradient goes to the chosen index."""
+        if self.ndim == 0:
+            return ValuesIndices(self * 1, Tensor._wrap(np.zeros((), dtype=np.int64)))
+        if self.shape[dim] == 0:
+            raise ShapeError(f"{op}: dimension {dim} of shape {self.shape} is empty, so it has "
+                             f"no {op}imum")
+        index = np.expand_dims(arg_fn(self.data, axis=dim), dim)
+        values = np.take_along_axis(self.data, index, axis=dim)
+        if not keepdim:
+            values, indices = values.squeeze(dim), index.squeeze(dim)
+        else:
+            indices = index
 
-    def min(self, axis=None, keepdims=False):
-        return self._extreme(np.min, "min", axis, keepdims)
+        def backward(g):
+            full = np.zeros_like(self.data)
+            np.put_along_axis(full, index, g if keepdim else np.expand_dims(g, dim), axis=dim)
+            return (full,)
+        out = Tensor._result(values, (self,), op, backward,
+                             f"∂({op} a)/∂aᵢ = 1 at the chosen index, 0 elsewhere")
+        return ValuesIndices(out, Tensor._wrap(indices.astype(np.int64)))
 
-    def var(self, axis=None, keepdims=False, ddof=0):
-        """Variance as numpy computes it (``ddof=0``: divide by n; ``ddof=1``: by n − 1)."""
-        try:
-            centred = self - self.mean(axis=axis, keepdims=True)
-        except ShapeError:
-            raise ShapeError(f"var: bad axis={axis} for a tensor of shape {self.shape}") from None
+    def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None, **numpy_only):
+        """The largest value; with ``dim``, a named tuple ``(values, indices)`` as in PyTorch.
+
+        numpy's spelling ``axis=`` returns the values only (numpy's ``max``, PyTorch's ``amax``).
+        ``x.max(other_tensor)`` is the elementwise maximum, as in PyTorch.
+        """
+        _refuse_numpy_call("max", numpy_only)
+        if isinstance(dim, Tensor):
+            return maximum(self, dim)
+        if dim is None:
+            axis, keepdims = self._reduce_dims("max", None, keepdim, axis, keepdims)
+            return self._extreme(np.max, "max", axis, keepdims)
+        return self._extreme_along(np.argmax, "max", self._dim(dim, "max"), keepdim)
+
+    def min(self, dim=None, keepdim=False, *, axis=None, keepdims=None, **numpy_only):
+        """The smallest value; with ``dim``, a named tuple ``(values, indices)`` as in PyTorch."""
+        _refuse_numpy_call("min", numpy_only)
+        if isinstance(dim, Tensor):
+            return minimum(self, dim)
+        if dim is None:
+            axis, keepdims = self._reduce_dims("min", None, keepdim, axis, keepdims)
+            return self._extreme(np.min, "min", axis, keepdims)
+        return self._extreme_along(np.argmin, "min", self._dim(dim, "min"), keepdim)
+
+    def amax(self, dim=None, keepdim=False):
+        """Largest values over ``dim`` (values only; ties share the gradient)."""
+        axis, keepdims = self._reduce_dims("amax", dim, keepdim, None, None)
+        return self._extreme(np.max, "amax", axis, keepdims)
+
+    def amin(self, dim=None, keepdim=False):
+        """Smallest values over ``dim`` (values only; ties share the gradient)."""
+        axis, keepdims = self._reduce_dims("amin", dim, keepdim, None, None)
+        return self._extreme(np.min, "amin", axis, keepdims)
+
+    def argmax(self, dim=None, keepdim=False):
+        """Index of the largest value (of the flattened tensor when ``dim`` is None); int64."""
+        return self._arg_extreme(np.argmax, "argmax", dim, keepdim)
+
+    def argmin(self, dim=None, keepdim=False):
+        """Index of the smallest value (of the flattened tensor when ``dim`` is None); int64."""
+        return self._arg_extreme(np.argmin, "argmin", dim, keepdim)
+
+    def _arg_extreme(self, fn, op, dim, keepdim):
+        if self.data.size == 0:
+            raise ShapeError(f"{op}: the tensor is empty (shape {self.shape})")
+        if dim is None:
+            index = fn(self.data)
+            if keepdim:
+                index = np.reshape(index, (1,) * self.ndim)
+        else:
+            index = fn(self.data, axis=self._dim(dim, op), keepdims=keepdim) if self.ndim else fn(self.data)
+        return Tensor._wrap(np.asarray(index, dtype=np.int64))
+
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
+            keepdims=None, ddof=None):
+        """Variance over ``dim``: Σ(a − mean)² / (n − correction), unbiased (correction=1) by default.
+
+        As in PyTorch: ``unbiased=False`` or ``correction=0`` divides by n; numpy's ``ddof=`` is
+        accepted as another name for ``correction``.
+        """
+        given = [c for c in (correction, ddof) if c is not None]
+        if unbiased is not None:
+            given.append(1 if unbiased else 0)
+        if len(given) > 1:
+            raise DataTypeError("var: give only one of correction=, unbiased= and ddof=")
+        correction = given[0] if given else 1
+        axis, keepdims = self._reduce_dims("var", dim, keepdim, axis, keepdims)
+        centred = self - self.mean(dim=axis, keepdim=True)
         count = self.data.size // max(np.mean(self.data, axis=axis, keepdims=True).size, 1)
-        return (centred * centred).sum(axis=axis, keepdims=keepdims) / (count - ddof)
+        return (centred * centred).sum(dim=axis, keepdim=keepdims) / max(count - correction, 0)
+
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
+            keepdims=None, ddof=None):
+        """Standard deviation: the square root of :meth:`var` (unbiased by default, as PyTorch)."""
+        return self.var(dim, unbiased, keepdim, correction=correction, axis=axis,
+                        keepdims=keepdims, ddof=ddof).sqrt()
 
     # -- shape ops -----------------------------------------------------------------------------------
     def reshape(self, *shape):
         shape = shape[0] if len(shape) == 1 and isinstance(shape[0], tuple | list) else shape
         try:
             data = self.data.reshape(shape)
-        except ValueError:
+        except (ValueError, TypeError):
             raise ShapeError(f"reshape: cannot reshape a tensor of shape {self.shape} "
-                             f"({self.size} elements) into shape {tuple(shape)}") from None
+                             f"({self.numel()} elements) into shape {tuple(shape)}") from None
 
         def backward(g):
             return (g.reshape(self.shape),)
-        return Tensor._result(data, (self,), "reshape", backward, "reshape the gradient back")
+        return self._view_result(data, "reshape", backward, "reshape the gradient back")
 
-    def transpose(self, *axes):
-        """Permute axes like ``numpy.transpose`` (no arguments: reverse them)."""
-        axes = axes[0] if len(axes) == 1 and isinstance(axes[0], tuple | list) else axes
-        axes = tuple(axes) if axes else tuple(reversed(range(self.ndim)))
-        if (any(not -self.ndim <= a < self.ndim for a in axes)
-                or sorted(a % max(self.ndim, 1) for a in axes) != list(range(self.ndim))):
-            raise ShapeError(f"transpose: axes {axes} are not a permutation of the "
-                             f"{self.ndim} axes of a tensor of shape {self.shape}")
-        inverse = tuple(np.argsort([a % self.ndim for a in axes]))
+    def view(self, *shape):
+        """Same values in a new shape (``-1`` infers one dimension); like :meth:`reshape`."""
+        return self.reshape(*shape)
+
+    def permute(self, *dims):
+        """Reorder all dimensions: ``x.permute(2, 0, 1)`` puts the last dimension first."""
+        dims = dims[0] if len(dims) == 1 and isinstance(dims[0], tuple | list) else dims
+        dims = tuple(dims)
+        if len(dims) != self.ndim or sorted(self._dim(d, "permute") for d in dims) != \
+                list(range(self.ndim)):
+            raise ShapeError(f"permute: dims {dims} are not a permutation of the {self.ndim} "
+                             f"dimensions of a tensor of shape {self.shape}")
+        dims = tuple(d % self.ndim for d in dims) if self.ndim else ()
+        inverse = tuple(np.argsort(dims))
 
         def backward(g):
             return (g.transpose(inverse),)
-        return Tensor._result(self.data.transpose(axes), (self,), "transpose", backward,
-                              "transpose the gradient back")
+        return self._view_result(self.data.transpose(dims), "permute", backward,
+                                 "permute the gradient back")
 
-    def permute(self, *dims):
-        """Reorder dimensions (PyTorch's name for ``transpose`` with explicit axes)."""
-        return self.transpose(*dims)
+    def transpose(self, dim0, dim1):
+        """Swap two dimensions, as ``torch.transpose`` (for a full reorder use :meth:`permute`)."""
+        d0, d1 = self._dim(dim0, "transpose"), self._dim(dim1, "transpose")
+
+        if self.ndim == 0:  # PyTorch allows transpose(0, 0) and friends on a 0-d tensor
+            d0 = d1 = 0
+            return self._view_result(self.data, "transpose", lambda g: (g,), "the gradient as is")
+
+        def backward(g):
+            return (np.swapaxes(g, d0, d1),)
+        data = np.swapaxes(self.data, d0, d1)
+        return self._view_result(data, "transpose", backward, "swap the gradient's dims back")
+
+    def t(self):
+        """Transpose a tensor of at most 2 dimensions (``x.t()`` as in PyTorch)."""
+        if self.ndim > 2:
+            raise ShapeError(f"t: expects a tensor with <= 2 dimensions, got shape {self.shape}; "
+                             "use transpose(d0, d1) or permute(...)")
+        return self.transpose(0, -1)
 
     @property
     def T(self):
-        return self.transpose()
+        """All dimensions reversed (for a matrix: its transpose)."""
+        return self.permute(*reversed(range(self.ndim)))
 
     def flatten(self, start_dim=0, end_dim=-1):
         """Merge dimensions ``start_dim..end_dim`` into one, like ``torch.flatten``."""

@@ -16,6 +16,7 @@ Each is one op in the graph with its forward and backward side by side in its fi
 from .activations import leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
 from .conv import conv1d, conv2d
 from .dropout import dropout
+from .embedding import embedding
 from .linear import linear
 from .losses import (
     binary_cross_entropy,
@@ -32,3 +33,4 @@ __all__ = ["avg_pool1d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
            "binary_cross_entropy_with_logits", "conv1d", "conv2d", "cross_entropy", "dropout",
            "l1_loss", "leaky_relu", "linear", "log_softmax", "max_pool1d", "max_pool2d", "mse_loss",
            "nll_loss", "relu", "sigmoid", "softmax", "tanh"]
+__all__ += ["embedding"]

@@ -60,6 +60,9 @@ def fit(model, loss_fn, optimizer, train_data, epochs=10, batch_size=32, validat
     if not isinstance(epochs, int) or epochs < 0:
         raise MetricError(f"fit: epochs must be an integer >= 0, got {epochs!r}")
     loader = as_loader(train_data, batch_size, shuffle=shuffle, seed=seed, what="fit: train_data")
+    if validation_data is not None:
+        as_loader(validation_data, max(batch_size, 256), what="fit: validation_data")  # refuse it before training
+    _check_optimizer_updates_model(model, optimizer)
     named_metrics = [get_metric(m) for m in metrics]
     callbacks = list(callbacks)
     if early_stopping is not None:
@@ -129,6 +132,22 @@ def _train_one_epoch(model, loss_fn, optimizer, loader, named_metrics, history, 
         for name, fn in named_metrics:
             values[name] = float(fn(outputs, targets))
     return values
+
+
+def _check_optimizer_updates_model(model, optimizer):
+    """Refuse an optimizer none of whose tensors is a parameter of ``model`` (PyTorch would silently
+    train nothing: e.g. the optimizer was built on an earlier model, before the model was re-created)."""
+    if not hasattr(model, "parameters") or not hasattr(optimizer, "param_groups"):
+        return
+    model_params = {id(p) for p in model.parameters()}
+    updated = [p for group in optimizer.param_groups for p in group["params"]]
+    if model_params and not any(id(p) in model_params for p in updated):
+        from ..optim import OptimizerError
+        raise OptimizerError(
+            f"fit: the optimizer updates {len(updated)} tensors (shapes {[tuple(p.shape) for p in updated][:4]}"
+            f"{'...' if len(updated) > 4 else ''}), none of which is a parameter of this "
+            f"{type(model).__name__}, so training would change nothing. Build the optimizer after the model, "
+            "from this model: optim.SGD(model.parameters(), ...)")
 
 
 def _call(callbacks, method, *args):

@@ -18,6 +18,7 @@ _WHERE = {
     "render_svg": "render", "RendererNotFound": "render", "RenderFailed": "render",
     "available_renderer": "render",
     "BackwardStepper": "stepper",
+    "StepperDetached": "arguments", "VizArgumentError": "arguments",
     "LiveLossPlot": "plots.history", "plot_history": "plots.history",
     "plot_decision_boundary": "plots.boundary",
     "plot_weight_histograms": "plots.histograms", "plot_activation_histograms": "plots.histograms",
@@ -28,7 +29,7 @@ _WHERE = {
 
 __all__ = [  # noqa: RUF022 - grouped as in _WHERE
     "draw_graph", "Graph", "graph_nodes", "render_svg", "RendererNotFound", "RenderFailed",
-    "available_renderer", "BackwardStepper", "LiveLossPlot", "plot_history", "plot_decision_boundary",
+    "available_renderer", "BackwardStepper", "StepperDetached", "VizArgumentError", "LiveLossPlot", "plot_history", "plot_decision_boundary",
     "plot_weight_histograms", "plot_activation_histograms", "plot_gradient_histograms",
     "plot_filters", "plot_feature_maps", "plot_optimizer_trajectories",
 ]

@@ -16,6 +16,7 @@ from html import escape
 import graphviz
 
 from ..tensor import Tensor, topological_order
+from .arguments import VizArgumentError, check_choice, check_number, check_scale
 from .preview import format_shape, format_value
 from .render import RendererNotFound, RenderFailed, render_svg
 
@@ -91,9 +92,15 @@ def draw_graph(root, params=None, rankdir="LR", show_data=True, show_grad=True, 
         Names leaf tensors by their qualified parameter names (``"0.weight"``) and modules by theirs.
     rankdir : {"LR", "TB"}
         Direction of the arrows: left → right, or top → bottom.
-    show_data, show_grad : bool
-        Show a preview of each tensor's value / of its ``.grad`` (once known).
-    max_nodes : int or None
+    show_data : bool
+        Show a preview of each tensor's value.
+    show_grad : bool or "always"
+        Show each tensor's ``.grad`` — but only once *this* ``root`` has been backpropagated
+        (``root.grad`` is set by ``root.backward()`` or a stepper's first step). Before that, any
+        ``.grad`` on its inputs was left by another loss's backward pass (the previous training step,
+        say), and a picture must not pair one loss with another loss's gradients. ``"always"`` shows
+        whatever ``.grad`` holds.
+    max_nodes : int >= 1 or None
         Draw at most about this many nodes; the ones farthest from ``root`` are replaced by a single
         "⋯ N nodes hidden" node.
     collapse : None, "module" or int
@@ -106,7 +113,7 @@ def draw_graph(root, params=None, rankdir="LR", show_data=True, show_grad=True, 
     focus : Tensor, optional
         With ``max_nodes``, keep the nodes nearest to this tensor (in either direction) instead of
         those nearest to ``root`` — the stepper uses it to show a window around the current step.
-    scale : float
+    scale : float in (0, 10]
         Text size factor, e.g. 1.6 for a projector in a lecture hall.
 
     Returns
@@ -124,14 +131,18 @@ def draw_graph(root, params=None, rankdir="LR", show_data=True, show_grad=True, 
     """
     if not isinstance(root, Tensor):
         raise TypeError(f"draw_graph: expected a dlkit Tensor, got {type(root).__name__}")
-    if rankdir not in ("LR", "TB", "RL", "BT"):
-        raise ValueError(f"draw_graph: rankdir must be 'LR' or 'TB', got {rankdir!r}")
+    check_choice("draw_graph", "rankdir", rankdir, ("LR", "TB", "RL", "BT"))
     if not (collapse is None or collapse == "module" or
             (isinstance(collapse, int) and not isinstance(collapse, bool) and collapse >= 0)):
-        raise ValueError(f"draw_graph: collapse must be None, 'module' or a depth >= 0, got {collapse!r}")
-    if max_nodes is not None and max_nodes < 1:
-        raise ValueError(f"draw_graph: max_nodes must be a positive int or None, got {max_nodes}")
-
+        raise VizArgumentError(f"draw_graph: collapse must be None, 'module' or an int depth >= 0, "
+                               f"got {collapse!r}")
+    max_nodes = check_number("draw_graph", "max_nodes", max_nodes, low=1, integer=True, allow_none=True)
+    scale = check_scale("draw_graph", scale)
+    if show_grad is True and root.grad is None:
+        # Grads belong to a backward pass from *this* root only if the root got its seed ∂L/∂L = 1.
+        # A fresh loss that was never backpropagated would otherwise show the grads left on shared
+        # parameters by an earlier loss: one loss's picture with another loss's gradients.
+        show_grad = False
     nodes = graph_nodes(root)
     index = {id(t): i for i, t in enumerate(nodes)}
     names = parameter_names(params)
@@ -193,7 +204,8 @@ def _plan_visibility(start, nodes, index, collapse, max_nodes, modnames, keep=()
             if key not in group_of_scope:
                 gid = f"m{len(group_of_scope)}"
                 group_of_scope[key] = gid
-                kind = type(tensor.scope).__name__
+                # A scope may label itself (an RNN time step: "LSTM layer 0 t=3").
+                kind = getattr(tensor.scope, "graph_label", None) or type(tensor.scope).__name__
                 name = modnames.get(key)
                 plan.groups[gid] = {"label": f"{name}: {kind}" if name else kind, "members": []}
             gid = group_of_scope[key]

@@ -40,32 +40,9 @@ def forward_difference(f, x, h):
     return (f(x + h) - f(x)) / h
 
 
-def mul_right(a, b, upstream):
-    return upstream * b, upstream * a
-
-
-def mul_swapped(a, b, upstream):
-    return upstream * a, upstream * b
-
-
-def tanh_right(x, upstream):
-    return upstream * (1 - np.tanh(x) ** 2)
-
-
-def tanh_wrong(x, upstream):
-    return upstream * (1 - x ** 2)  # uses the input instead of tanh(input)
-
-
-def neuron_right(x1, w1, x2, w2, b):
-    return (x1 * w1 + x2 * w2 + b).tanh()
-
-
-def neuron_without_bias(x1, w1, x2, w2, b):
-    return (x1 * w1 + x2 * w2).tanh()
-
-
-def neuron_numpy(x1, w1, x2, w2, b):
-    return dlkit.Tensor(np.tanh(x1.data * w1.data + x2.data * w2.data + b.data))
+# The engine checks (topological order, Value, backward, MLP, gradient descent) and their right and
+# wrong answers live in test_checks_ch1.py.
+from test_checks_ch1 import CH1_CASES
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -131,7 +108,7 @@ def softplus_naive(x):
 # ----------------------------------------------------------------------------------------------------
 def mse_right(pred, target):
     diff = pred - target
-    return (diff * diff).sum() / diff.size
+    return (diff * diff).sum() / diff.numel()
 
 
 def mse_sum(pred, target):
@@ -337,10 +314,7 @@ def train_epoch_one_step(model, loss_fn, optimizer, loader):
 CASES = {
     # name: (right answer, [(wrong answer, fragment the message must contain), ...])
     "ch1.derivative": (central, [(forward_difference, "exact value")]),
-    "ch1.mul_backward": (mul_right, [(mul_swapped, "is off")]),
-    "ch1.tanh_backward": (tanh_right, [(tanh_wrong, "is off")]),
-    "ch1.neuron": (neuron_right, [(neuron_without_bias, "is off"),
-                                  (neuron_numpy, "does not require grad")]),
+    **CH1_CASES,
     "ch2.unbroadcast": (unbroadcast_right, [(unbroadcast_leading_only, "has shape")]),
     "ch2.matmul_backward": (matmul_right, [(matmul_untransposed, "has shape")]),
     "ch2.numerical_gradient": (numgrad_right, [(numgrad_forgets_restore, "")]),
@@ -441,7 +415,9 @@ def test_a_failing_check_never_shows_the_reference_source():
 def test_result_has_a_green_or_red_html_form_and_a_plain_text_form():
     good, bad = run_check("ch3.mse", mse_right), run_check("ch3.mse", mse_sum)
     assert str(good).startswith("✓ ch3.mse:") and str(bad).startswith("✗ ch3.mse:")
-    assert "Hint:" in str(bad) and "Hint" not in str(good)
+    assert "Look at:" in str(bad) and "Look at" not in str(good)
+    assert 'dlkit.course.hint("ch3.softmax")' in str(run_check("ch3.softmax", softmax_unstable))
+    assert "hint(" not in str(run_check("ch3.softmax", softmax_right))
     assert "✓" in good._repr_html_() and "#1a7f37" in good._repr_html_()
     assert "✗" in bad._repr_html_() and "#b42318" in bad._repr_html_()
     assert "<b>" in bad._repr_html_() and "&lt;" not in run_check("ch3.mse", mse_right)._repr_html_()
