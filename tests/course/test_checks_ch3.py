@@ -138,3 +138,13 @@ def test_a_trainer_using_optim_sgd_is_told_to_write_the_update_itself():
 
 def test_bce_summed_instead_of_averaged_fails():
     fails("ch3.bce", lambda p, y: -(y * p.log() + (1 - y) * (1 - p).log()).sum(), "is off")
+
+
+def test_correct_float32_answers_pass_the_new_checks():
+    def bce_logits_float32(z, y):
+        z, y = z.float(), y.float()
+        return (dlkit.maximum(z, 0.0) - z * y + ((-z.abs()).exp() + 1).log()).mean()
+    assert run_check("ch3.bce_with_logits", bce_logits_float32).passed
+    trainer = _trainer()
+    assert run_check("ch3.train_logistic", lambda X, y, lr, epochs, batch_size, rng: trainer(
+        X.astype(np.float32), y.astype(np.float32), lr, epochs, batch_size, rng)).passed

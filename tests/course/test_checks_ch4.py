@@ -155,3 +155,9 @@ def test_make_mlp_without_relus_fails_on_the_outputs():
     def all_linear(sizes):
         return nn.Sequential(*[nn.Linear(a, b) for a, b in pairwise(sizes)])
     fails("ch4.make_mlp", all_linear, "is off")
+
+
+def test_a_correct_float32_two_layer_backward_passes():
+    right = two_layer()
+    assert run_check("ch4.two_layer_backward", lambda *arrays: right(
+        *[a.astype(np.float32) if a.dtype.kind == "f" else a for a in arrays])).passed
