@@ -76,3 +76,8 @@ __all__ = [  # noqa: RUF022 - grouped by topic, not sorted
     # subpackages
     "course", "data", "functional", "nn", "optim", "training", "viz",
 ]
+
+# Arguments outside their allowed range (layer sizes, strides, probabilities).
+from .errors import ArgumentError
+
+__all__ += ["ArgumentError"]

@@ -14,8 +14,11 @@ Each is one op in the graph with its forward and backward side by side in its fi
 ===================  ===============================================================
 """
 from .activations import leaky_relu, log_softmax, logsigmoid, relu, sigmoid, softmax, tanh
-from .conv import conv1d, conv2d
+from .attention import scaled_dot_product_attention
+from .conv import conv1d, conv2d, conv_transpose2d
 from .dropout import dropout
+from .embedding import embedding
+from .interpolate import interpolate
 from .linear import linear
 from .losses import (
     binary_cross_entropy,
@@ -26,29 +29,6 @@ from .losses import (
     nll_loss,
 )
 from .normalization import batch_norm
-from .pooling import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
+from .pooling import adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 
-__all__ = [
-    "avg_pool1d",
-    "avg_pool2d",
-    "batch_norm",
-    "binary_cross_entropy",
-    "binary_cross_entropy_with_logits",
-    "conv1d",
-    "conv2d",
-    "cross_entropy",
-    "dropout",
-    "l1_loss",
-    "leaky_relu",
-    "linear",
-    "log_softmax",
-    "logsigmoid",
-    "max_pool1d",
-    "max_pool2d",
-    "mse_loss",
-    "nll_loss",
-    "relu",
-    "sigmoid",
-    "softmax",
-    "tanh",
-]
+__all__ = ["avg_pool1d", "avg_pool2d", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "conv1d", "conv2d", "cross_entropy", "dropout", "l1_loss", "leaky_relu", "linear", "log_softmax", "logsigmoid", "max_pool1d", "max_pool2d", "mse_loss", "nll_loss", "relu", "sigmoid", "softmax", "tanh", "embedding", "adaptive_avg_pool2d", "conv_transpose2d", "interpolate", "scaled_dot_product_attention"]
