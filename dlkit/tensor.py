@@ -667,11 +667,19 @@ class Tensor(ElementwiseOps, ReductionOps, ShapeOps):
     __hash__ = object.__hash__  # tensors are graph nodes: hashed by identity
 
     # -- in-place updates ----------------------------------------------------------------------------
-    # They change this tensor's own array (same object, same memory), as in PyTorch. While gradients
-    # are recorded they are refused on tensors that require grad: dlkit does not record in-place ops
-    # in the graph. Inside no_grad() they are how a manual optimizer step updates the weights.
-    def _check_inplace(self, op):
-        if self.requires_grad and _state.grad_enabled:
+    # They change this tensor's own array (same object, same memory), as in PyTorch. Inside no_grad()
+    # they are how a manual optimizer step updates the weights. dlkit does not record in-place ops in
+    # the graph, so while gradients are recorded they are refused on tensors that require grad —
+    # except the operators: `y += x` on a tensor in a graph (or with an x that requires grad) makes a
+    # new tensor y + x and rebinds the name, so the graph stays right.
+    def _check_inplace(self, op, other=None):
+        if not _state.grad_enabled:
+            return
+        if isinstance(other, Tensor) and other.requires_grad and not self.requires_grad:
+            raise GradientError(
+                f"{op}: the other operand requires grad, but dlkit does not record in-place ops in "
+                f"the graph; write y = y + x (or y += x) instead of an in-place method")
+        if self.requires_grad:
             what = ("a leaf tensor that requires grad" if self._backward is None else
                     f"a tensor that is part of a graph (made by {self.op})")
             raise GradientError(
@@ -688,7 +696,7 @@ class Tensor(ElementwiseOps, ReductionOps, ShapeOps):
             self._base._modified = _clock
 
     def _inplace(self, op, ufunc, other):
-        self._check_inplace(op)
+        self._check_inplace(op, other)
         value = other.data if isinstance(other, Tensor) else other
         try:
             ufunc(self.data, value, out=self.data, casting="same_kind")
@@ -716,7 +724,25 @@ class Tensor(ElementwiseOps, ReductionOps, ShapeOps):
     def div_(self, other):
         return self._inplace("div_", np.true_divide, other)
 
-    __iadd__, __isub__, __imul__, __itruediv__ = add_, sub_, mul_, div_
+    def _augmented(self, op, ufunc, out_of_place, other):
+        """``self op= other``: in place, unless that would hide a step from the graph (see above)."""
+        recording = _state.grad_enabled and (
+            self.requires_grad or (isinstance(other, Tensor) and other.requires_grad))
+        if recording and not (self.requires_grad and self._backward is None):
+            return out_of_place(self, other)  # Python rebinds the name to this new tensor
+        return self._inplace(op, ufunc, other)
+
+    def __iadd__(self, other):
+        return self._augmented("+=", np.add, Tensor.__add__, other)
+
+    def __isub__(self, other):
+        return self._augmented("-=", np.subtract, Tensor.__sub__, other)
+
+    def __imul__(self, other):
+        return self._augmented("*=", np.multiply, Tensor.__mul__, other)
+
+    def __itruediv__(self, other):
+        return self._augmented("/=", np.true_divide, Tensor.__truediv__, other)
 
     def zero_(self):
         """Set every entry to 0, in place."""
