@@ -20,7 +20,7 @@ from .pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool
 from .recurrent import GRU, LSTM, RNN, RNNBase
 from .rnn_cell import GRUCell, LSTMCell, RNNCell
 from .shape import Flatten, Identity, Reshape
-from .transformer import generate_square_subsequent_mask, TransformerEncoder, TransformerEncoderLayer
+from .transformer import TransformerEncoder, TransformerEncoderLayer, generate_square_subsequent_mask
 from .upsampling import Upsample
 
 # So that `import dlkit.nn.functional as F` works too, as it does in PyTorch.
@@ -31,4 +31,4 @@ __all__ = ["AvgPool1d", "AvgPool2d", "BCELoss", "BCEWithLogitsLoss", "BatchNorm1
            "IncompatibleKeys", "L1Loss", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "MaxPool1d",
            "MaxPool2d", "Module", "NLLLoss", "Parameter", "ReLU", "Reshape", "Sequential", "Sigmoid",
            "Softmax", "StateDictError", "Tanh", "functional", "init"]
-__all__ += ["GRU", "LSTM", "RNN", "Embedding", "GRUCell", "LSTMCell", "RNNBase", "RNNCell", "AdaptiveAvgPool2d", "ConvTranspose2d", "Upsample", "MultiheadAttention", "TransformerEncoder", "TransformerEncoderLayer", "generate_square_subsequent_mask"]
+__all__ += ["GRU", "LSTM", "RNN", "AdaptiveAvgPool2d", "ConvTranspose2d", "Embedding", "GRUCell", "LSTMCell", "MultiheadAttention", "RNNBase", "RNNCell", "TransformerEncoder", "TransformerEncoderLayer", "Upsample", "generate_square_subsequent_mask"]
