@@ -15,7 +15,7 @@ Each is one op in the graph with its forward and backward side by side in its fi
 """
 from .activations import leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
 from .conv import conv1d, conv2d, conv_transpose2d
-from .dropout import dropout
+from .dropout import dropout, dropout2d
 from .interpolate import interpolate
 from .linear import linear
 from .losses import (
@@ -29,12 +29,12 @@ from .losses import (
     nll_loss,
     smooth_l1_loss,
 )
-from .normalization import batch_norm
+from .normalization import batch_norm, group_norm, layer_norm
 from .pooling import adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 
 __all__ = ["avg_pool1d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
            "binary_cross_entropy_with_logits", "conv1d", "conv2d", "cross_entropy", "dropout",
            "l1_loss", "leaky_relu", "linear", "log_softmax", "max_pool1d", "max_pool2d", "mse_loss",
            "nll_loss", "relu", "sigmoid", "softmax", "tanh"]
-__all__ += ["adaptive_avg_pool2d", "conv_transpose2d", "huber_loss", "interpolate", "kl_div",
-            "smooth_l1_loss"]
+__all__ += ["adaptive_avg_pool2d", "conv_transpose2d", "dropout2d", "group_norm", "huber_loss",
+            "interpolate", "kl_div", "layer_norm", "smooth_l1_loss"]

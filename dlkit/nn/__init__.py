@@ -9,7 +9,7 @@ from . import init
 from .activation import LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from .container import Sequential
 from .conv import Conv1d, Conv2d, ConvTranspose2d
-from .dropout import Dropout
+from .dropout import Dropout, Dropout2d
 from .linear import Linear
 from .loss import (
     BCELoss,
@@ -23,9 +23,9 @@ from .loss import (
     SmoothL1Loss,
 )
 from .module import IncompatibleKeys, Module, Parameter, StateDictError
-from .normalization import BatchNorm1d, BatchNorm2d
+from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 from .pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
-from .shape import Flatten, Identity, Reshape
+from .shape import Flatten, Identity, Reshape, Unflatten
 from .upsampling import Upsample
 
 # So that `import dlkit.nn.functional as F` works too, as it does in PyTorch.
@@ -36,4 +36,5 @@ __all__ = ["AvgPool1d", "AvgPool2d", "BCELoss", "BCEWithLogitsLoss", "BatchNorm1
            "IncompatibleKeys", "L1Loss", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "MaxPool1d",
            "MaxPool2d", "Module", "NLLLoss", "Parameter", "ReLU", "Reshape", "Sequential", "Sigmoid",
            "Softmax", "StateDictError", "Tanh", "functional", "init"]
-__all__ += ["AdaptiveAvgPool2d", "ConvTranspose2d", "HuberLoss", "KLDivLoss", "SmoothL1Loss", "Upsample"]
+__all__ += ["AdaptiveAvgPool2d", "ConvTranspose2d", "Dropout2d", "GroupNorm", "HuberLoss", "KLDivLoss",
+            "LayerNorm", "SmoothL1Loss", "Unflatten", "Upsample"]
