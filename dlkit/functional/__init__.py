@@ -13,7 +13,20 @@ Each is one op in the graph with its forward and backward side by side in its fi
 ``losses.py``        cross_entropy, nll_loss, mse_loss, l1_loss, binary_cross_entropy(_with_logits)
 ===================  ===============================================================
 """
-from .activations import leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
+from .activations import (
+    elu,
+    gelu,
+    hardtanh,
+    leaky_relu,
+    log_softmax,
+    prelu,
+    relu,
+    sigmoid,
+    silu,
+    softmax,
+    softplus,
+    tanh,
+)
 from .conv import conv1d, conv2d, conv_transpose2d
 from .dropout import dropout, dropout2d
 from .interpolate import interpolate
@@ -36,5 +49,6 @@ __all__ = ["avg_pool1d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
            "binary_cross_entropy_with_logits", "conv1d", "conv2d", "cross_entropy", "dropout",
            "l1_loss", "leaky_relu", "linear", "log_softmax", "max_pool1d", "max_pool2d", "mse_loss",
            "nll_loss", "relu", "sigmoid", "softmax", "tanh"]
+__all__ += ["elu", "gelu", "hardtanh", "prelu", "silu", "softplus"]
 __all__ += ["adaptive_avg_pool2d", "conv_transpose2d", "dropout2d", "group_norm", "huber_loss",
             "interpolate", "kl_div", "layer_norm", "smooth_l1_loss"]

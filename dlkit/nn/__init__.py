@@ -6,7 +6,20 @@ import sys
 
 from .. import functional
 from . import init
-from .activation import LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .activation import (
+    ELU,
+    GELU,
+    Hardtanh,
+    LeakyReLU,
+    LogSoftmax,
+    PReLU,
+    ReLU,
+    Sigmoid,
+    SiLU,
+    Softmax,
+    Softplus,
+    Tanh,
+)
 from .container import Sequential
 from .conv import Conv1d, Conv2d, ConvTranspose2d
 from .dropout import Dropout, Dropout2d
@@ -36,5 +49,6 @@ __all__ = ["AvgPool1d", "AvgPool2d", "BCELoss", "BCEWithLogitsLoss", "BatchNorm1
            "IncompatibleKeys", "L1Loss", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "MaxPool1d",
            "MaxPool2d", "Module", "NLLLoss", "Parameter", "ReLU", "Reshape", "Sequential", "Sigmoid",
            "Softmax", "StateDictError", "Tanh", "functional", "init"]
+__all__ += ["ELU", "GELU", "Hardtanh", "PReLU", "SiLU", "Softplus"]
 __all__ += ["AdaptiveAvgPool2d", "ConvTranspose2d", "Dropout2d", "GroupNorm", "HuberLoss", "KLDivLoss",
             "LayerNorm", "SmoothL1Loss", "Unflatten", "Upsample"]
