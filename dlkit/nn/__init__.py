@@ -5,7 +5,7 @@
 import sys
 
 from .. import functional
-from . import init
+from . import init, utils
 from .activation import (
     ELU,
     GELU,
@@ -20,7 +20,7 @@ from .activation import (
     Softplus,
     Tanh,
 )
-from .container import Sequential
+from .container import ModuleDict, ModuleList, Sequential
 from .conv import Conv1d, Conv2d, ConvTranspose2d
 from .dropout import Dropout, Dropout2d
 from .linear import Linear
@@ -35,7 +35,7 @@ from .loss import (
     NLLLoss,
     SmoothL1Loss,
 )
-from .module import IncompatibleKeys, Module, Parameter, StateDictError
+from .module import IncompatibleKeys, Module, Parameter, RemovableHandle, StateDictError, SubmoduleError
 from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 from .pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
 from .shape import Flatten, Identity, Reshape, Unflatten
@@ -49,6 +49,7 @@ __all__ = ["AvgPool1d", "AvgPool2d", "BCELoss", "BCEWithLogitsLoss", "BatchNorm1
            "IncompatibleKeys", "L1Loss", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "MaxPool1d",
            "MaxPool2d", "Module", "NLLLoss", "Parameter", "ReLU", "Reshape", "Sequential", "Sigmoid",
            "Softmax", "StateDictError", "Tanh", "functional", "init"]
+__all__ += ["ModuleDict", "ModuleList", "RemovableHandle", "SubmoduleError", "utils"]
 __all__ += ["ELU", "GELU", "Hardtanh", "PReLU", "SiLU", "Softplus"]
 __all__ += ["AdaptiveAvgPool2d", "ConvTranspose2d", "Dropout2d", "GroupNorm", "HuberLoss", "KLDivLoss",
             "LayerNorm", "SmoothL1Loss", "Unflatten", "Upsample"]
