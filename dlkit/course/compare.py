@@ -36,20 +36,46 @@ def as_array(value, what, hint=None):
     return array
 
 
-def assert_close(got, expected, what, hint=None, rtol=1e-6, atol=1e-8, check_dtype=True):
-    """Raise :class:`Mismatch` unless ``got`` has ``expected``'s shape, dtype and values."""
+def tolerances(got_dtype, expected, rtol=1e-6, atol=1e-8):
+    """The (rtol, atol) an answer of ``got_dtype`` is judged with against ``expected``.
+
+    Judge the maths, not the dtype: an answer computed in a less precise float type than the
+    reference (float32 against float64) cannot be closer than that type allows, so the tolerances
+    grow to a thousand (relative) and a hundred (absolute, scaled by the largest expected value)
+    machine epsilons of the answer's dtype — about 1e-4 and 1e-5 for float32. Answers in the
+    reference's precision (or integers) keep the check's own ``rtol`` and ``atol``.
+    """
+    expected = np.asarray(expected)
+    got_dtype = np.dtype(got_dtype)
+    if got_dtype.kind != "f" or expected.dtype.kind != "f" or got_dtype.itemsize >= expected.dtype.itemsize:
+        return rtol, atol
+    eps = float(np.finfo(got_dtype).eps)
+    finite = np.abs(expected[np.isfinite(expected)]) if expected.size else np.zeros(0)
+    scale = max(1.0, float(finite.max())) if finite.size else 1.0
+    return max(rtol, 1000 * eps), max(atol, 100 * eps * scale)
+
+
+def assert_close(got, expected, what, hint=None, rtol=1e-6, atol=1e-8, check_dtype=False):
+    """Raise :class:`Mismatch` unless ``got`` has ``expected``'s shape and values.
+
+    The dtype is not judged (``check_dtype=False``, the default): a float32 answer passes within
+    float32 tolerance (see :func:`tolerances`). Pass ``check_dtype=True`` only where the dtype is the
+    point of the exercise.
+    """
     got = as_array(got, what, hint)
     expected = np.asarray(expected)
     if got.shape != expected.shape:
         raise Mismatch(f"{what} has shape {got.shape}, expected shape {expected.shape}", hint)
     if check_dtype and expected.dtype.kind == "f" and got.dtype != expected.dtype:
         raise Mismatch(f"{what} has dtype {got.dtype}, expected {expected.dtype}", hint)
+    rtol, atol = tolerances(got.dtype, expected, rtol, atol)
     got = got.astype(np.float64)
     expected = expected.astype(np.float64)
     bad_finite = ~np.isfinite(got) & np.isfinite(expected)
     if bad_finite.any():
         where = _index(int(np.argmax(bad_finite)), got.shape)
-        raise Mismatch(f"{what} has {got[where]} at index {where} where {expected[where]:.6g} was "
+        at = f" at index {where}" if where else ""
+        raise Mismatch(f"{what} has {got[where]}{at} where {expected[where]:.6g} was "
                        f"expected ({int(bad_finite.sum())} of {got.size} entries are nan/inf)", hint)
     with np.errstate(invalid="ignore"):
         error = np.abs(got - expected)
@@ -63,6 +89,63 @@ def assert_close(got, expected, what, hint=None, rtol=1e-6, atol=1e-8, check_dty
         how_many = f"; {count} of {got.size} entries differ" if got.size > 1 else ""
         raise Mismatch(f"{what} is off{at}: got {got[where]:.6g}, expected {expected[where]:.6g} "
                        f"(difference {error[where]:.3g}{how_many})", hint)
+
+
+def as_number(value, what, hint=None):
+    """``value`` as one Python float; a Tensor, an array of several numbers or None is a Mismatch.
+
+    For answers that must be a plain number, such as a loss returned with ``loss.item()``: a Tensor
+    would keep its whole graph (and its memory) alive.
+    """
+    if isinstance(value, Tensor):
+        raise Mismatch(f"{what} is a dlkit Tensor of shape {tuple(value.shape)}, expected a Python number",
+                       hint or "a Tensor keeps the whole graph that made it alive; .item() gives its number")
+    array = as_array(value, what, hint)
+    if array.size != 1:
+        raise Mismatch(f"{what} has shape {array.shape}, expected a single number", hint)
+    return float(array.reshape(-1)[0])
+
+
+def assert_fraction(got, expected, what, hint=None, atol=1e-12):
+    """Raise unless ``got`` is one number in [0, 1] equal to ``expected`` (a fraction, e.g. accuracy).
+
+    A count (6 instead of 6/10) or a percentage is named as such: "expected a fraction in [0, 1], got 6".
+    """
+    array = as_array(got, what, hint)
+    if array.size != 1:
+        raise Mismatch(f"{what} has shape {array.shape}, expected a single number", hint)
+    number = float(array.reshape(-1)[0])
+    if not 0.0 <= number <= 1.0:
+        raise Mismatch(f"{what}: expected a fraction in [0, 1], got {number:g}", hint)
+    assert_close(number, expected, what, hint, rtol=0.0, atol=atol)
+
+
+def assert_named_shapes(got, expected, owner, hints=None):
+    """Raise unless the arrays in ``got`` (a dict name -> array/Tensor) have the ``expected`` shapes.
+
+    Each mismatch is reported under its own name, with that name's hint, so a wrong-shaped bias
+    talks about the bias: "Linear(3, 4).bias has shape (1, 4), expected (4,)".
+
+    Parameters
+    ----------
+    got : dict of str to array or Tensor
+    expected : dict of str to tuple
+    owner : str
+        How the thing holding them is called in messages, e.g. ``"Linear(3, 4)"``.
+    hints : dict of str to str, optional
+        A hint per name (and ``"names"`` for missing or extra ones).
+    """
+    hints = hints or {}
+    if set(got) != set(expected):
+        missing, extra = sorted(set(expected) - set(got)), sorted(set(got) - set(expected))
+        parts = ([f"is missing {missing}"] if missing else []) + ([f"has unexpected {extra}"] if extra else [])
+        raise Mismatch(f"{owner} {' and '.join(parts)}; expected exactly {sorted(expected)}",
+                       hints.get("names"))
+    for name, shape in expected.items():
+        value = got[name]
+        have = tuple(value.shape) if hasattr(value, "shape") else np.shape(value)
+        if have != tuple(shape):
+            raise Mismatch(f"{owner}.{name} has shape {have}, expected {tuple(shape)}", hints.get(name))
 
 
 def assert_tensor(value, what, hint=None):

@@ -30,33 +30,51 @@ class CheckResult:
         The check's name, e.g. ``"ch3.softmax"``.
     passed : bool
     message : str
-        What was tested (on success) or what is wrong (on failure).
+        What was tested (on success) or what differs (on failure).
     hint : str or None
-        A nudge towards the fix; never the reference code.
+        What to look at for this particular failure ("Look at: ..."); never the reference code.
+        ``None`` when the check has nothing specific to say or hints are turned off.
+    help : str or None
+        How to get the next tier of hints (``dlkit.course.hint(name)``), on failure.
     """
 
-    def __init__(self, name, passed, message, hint=None):
+    def __init__(self, name, passed, message, hint=None, help=None):
         self.name, self.passed, self.message, self.hint = name, bool(passed), message, hint
+        self.help = help
 
     def __bool__(self):
         return self.passed
 
+    def _lines(self):
+        lines = []
+        if not self.passed:
+            if self.hint:
+                lines.append(("Look at", self.hint))
+            if self.help:
+                lines.append(("Stuck", self.help))
+        return lines
+
     def __str__(self):
         mark = "✓" if self.passed else "✗"
         text = f"{mark} {self.name}: {self.message}"
-        if self.hint and not self.passed:
-            text += f"\n  Hint: {self.hint}"
+        for label, line in self._lines():
+            text += f"\n  {label}: {line}" if label == "Look at" else f"\n  {line[0].upper()}{line[1:]}"
         return text
 
     def __repr__(self):
         return str(self)
 
+    def to_dict(self):
+        """Plain data (for ``python -m dlkit.course progress --json``)."""
+        return {"name": self.name, "passed": self.passed, "message": self.message}
+
     def _repr_html_(self):
         colour, background, mark = (("#1a7f37", "#e6f4ea", "✓") if self.passed
                                     else ("#b42318", "#fdecea", "✗"))
         body = f"<b>{mark} {html.escape(self.name)}</b>: {html.escape(self.message)}"
-        if self.hint and not self.passed:
-            body += f"<br><i>Hint:</i> {html.escape(self.hint)}"
+        for label, line in self._lines():
+            body += (f"<br><i>Look at:</i> {html.escape(line)}" if label == "Look at"
+                     else f"<br><i>{html.escape(line[0].upper() + line[1:])}</i>")
         return (f'<div style="border-left: 4px solid {colour}; background: {background}; '
                 f'color: #111; padding: 6px 10px; margin: 4px 0; font-family: sans-serif; '
                 f'white-space: pre-wrap">{body}</div>')

@@ -4,7 +4,7 @@ batch norm. Also importable as ``dlkit.nn.functional`` (``import dlkit.nn.functi
 Each is one op in the graph with its forward and backward side by side in its file:
 
 ===================  ===============================================================
-``activations.py``   softmax, log_softmax (stable, fused), relu, leaky_relu, sigmoid, tanh
+``activations.py``   softmax, log_softmax (stable, fused), relu, leaky_relu, sigmoid, logsigmoid, tanh
 ``linear.py``        linear: x Wᵀ + b
 ``conv.py``          conv1d, conv2d by im2col; the sliding-window code pooling shares
 ``pooling.py``       max_pool1d, max_pool2d, avg_pool1d, avg_pool2d
@@ -19,6 +19,7 @@ from .activations import (
     hardtanh,
     leaky_relu,
     log_softmax,
+    logsigmoid,
     prelu,
     relu,
     sigmoid,
@@ -27,8 +28,10 @@ from .activations import (
     softplus,
     tanh,
 )
+from .attention import scaled_dot_product_attention
 from .conv import conv1d, conv2d, conv_transpose2d
 from .dropout import dropout, dropout2d
+from .embedding import embedding
 from .interpolate import interpolate
 from .linear import linear
 from .losses import (
@@ -45,10 +48,34 @@ from .losses import (
 from .normalization import batch_norm, group_norm, layer_norm
 from .pooling import adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 
-__all__ = ["avg_pool1d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
-           "binary_cross_entropy_with_logits", "conv1d", "conv2d", "cross_entropy", "dropout",
-           "l1_loss", "leaky_relu", "linear", "log_softmax", "max_pool1d", "max_pool2d", "mse_loss",
-           "nll_loss", "relu", "sigmoid", "softmax", "tanh"]
+__all__ = [
+    "adaptive_avg_pool2d",
+    "avg_pool1d",
+    "avg_pool2d",
+    "batch_norm",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "conv1d",
+    "conv2d",
+    "conv_transpose2d",
+    "cross_entropy",
+    "dropout",
+    "embedding",
+    "interpolate",
+    "l1_loss",
+    "leaky_relu",
+    "linear",
+    "log_softmax",
+    "logsigmoid",
+    "max_pool1d",
+    "max_pool2d",
+    "mse_loss",
+    "nll_loss",
+    "relu",
+    "scaled_dot_product_attention",
+    "sigmoid",
+    "softmax",
+    "tanh",
+]
 __all__ += ["elu", "gelu", "hardtanh", "prelu", "silu", "softplus"]
-__all__ += ["adaptive_avg_pool2d", "conv_transpose2d", "dropout2d", "group_norm", "huber_loss",
-            "interpolate", "kl_div", "layer_norm", "smooth_l1_loss"]
+__all__ += ["dropout2d", "group_norm", "huber_loss", "kl_div", "layer_norm", "smooth_l1_loss"]

@@ -42,7 +42,7 @@ def batch_norm(x, running_mean=None, running_var=None, weight=None, bias=None, t
     axes = (0,) + tuple(range(2, x.ndim))       # every axis but the channel axis
     shape = [1] * x.ndim
     shape[1] = x.shape[1]                        # (1, C, 1, 1): broadcasts a per-channel value
-    n = x.size // x.shape[1]
+    n = x.numel() // x.shape[1]
     use_batch = training or running_mean is None
     if use_batch:
         if n <= 1:

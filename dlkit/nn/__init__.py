@@ -20,9 +20,11 @@ from .activation import (
     Softplus,
     Tanh,
 )
+from .attention import MultiheadAttention
 from .container import ModuleDict, ModuleList, Sequential
 from .conv import Conv1d, Conv2d, ConvTranspose2d
 from .dropout import Dropout, Dropout2d
+from .embedding import Embedding
 from .linear import Linear
 from .loss import (
     BCELoss,
@@ -38,7 +40,10 @@ from .loss import (
 from .module import IncompatibleKeys, Module, Parameter, RemovableHandle, StateDictError, SubmoduleError
 from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 from .pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
+from .recurrent import GRU, LSTM, RNN, RNNBase
+from .rnn_cell import GRUCell, LSTMCell, RNNCell
 from .shape import Flatten, Identity, Reshape, Unflatten
+from .transformer import TransformerEncoder, TransformerEncoderLayer, generate_square_subsequent_mask
 from .upsampling import Upsample
 
 # So that `import dlkit.nn.functional as F` works too, as it does in PyTorch.
@@ -53,3 +58,17 @@ __all__ += ["ModuleDict", "ModuleList", "RemovableHandle", "SubmoduleError", "ut
 __all__ += ["ELU", "GELU", "Hardtanh", "PReLU", "SiLU", "Softplus"]
 __all__ += ["AdaptiveAvgPool2d", "ConvTranspose2d", "Dropout2d", "GroupNorm", "HuberLoss", "KLDivLoss",
             "LayerNorm", "SmoothL1Loss", "Unflatten", "Upsample"]
+__all__ += [
+    "GRU",
+    "LSTM",
+    "RNN",
+    "Embedding",
+    "GRUCell",
+    "LSTMCell",
+    "MultiheadAttention",
+    "RNNBase",
+    "RNNCell",
+    "TransformerEncoder",
+    "TransformerEncoderLayer",
+    "generate_square_subsequent_mask",
+]

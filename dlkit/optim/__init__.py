@@ -1,4 +1,4 @@
-"""dlkit.optim: optimizers (SGD, Adagrad, RMSprop, Adam, AdamW), learning-rate schedules, L1/L2 penalties.
+"""dlkit.optim: optimizers (SGD, Adagrad, RMSprop, Adam, AdamW, NAdam, RAdam), learning-rate schedules, L1/L2 penalties.
 
 Each optimizer follows ``torch.optim``: same names, defaults and update formulas, so the same model
 trained on the same batches gives the same numbers in both.
@@ -6,9 +6,23 @@ trained on the same batches gives the same numbers in both.
 from . import lr_scheduler
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
-from .lr_scheduler import CosineAnnealingLR, ExponentialLR, LRScheduler, StepLR
+from .lr_scheduler import (
+                           CosineAnnealingLR,
+                           CosineAnnealingWarmRestarts,
+                           ExponentialLR,
+                           LambdaLR,
+                           LinearLR,
+                           LRScheduler,
+                           MultiStepLR,
+                           OneCycleLR,
+                           ReduceLROnPlateau,
+                           SequentialLR,
+                           StepLR,
+)
+from .nadam import NAdam
 from .optimizer import Optimizer, OptimizerError
 from .penalties import l1_penalty, l2_penalty
+from .radam import RAdam
 from .rmsprop import RMSprop
 from .sgd import SGD
 
@@ -18,11 +32,20 @@ __all__ = [
            "Adam",
            "AdamW",
            "CosineAnnealingLR",
+           "CosineAnnealingWarmRestarts",
            "ExponentialLR",
            "LRScheduler",
+           "LambdaLR",
+           "LinearLR",
+           "MultiStepLR",
+           "NAdam",
+           "OneCycleLR",
            "Optimizer",
            "OptimizerError",
+           "RAdam",
            "RMSprop",
+           "ReduceLROnPlateau",
+           "SequentialLR",
            "StepLR",
            "l1_penalty",
            "l2_penalty",

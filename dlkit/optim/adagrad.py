@@ -22,12 +22,14 @@ class Adagrad(Optimizer):
     lr : float, default 1e-2
     lr_decay, weight_decay, initial_accumulator_value : float, default 0
     eps : float, default 1e-10
+    maximize : bool, default False (keyword-only): climb instead of descend
     """
 
     def __init__(self, params, lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0,
-                 eps=1e-10):
+                 eps=1e-10, *, maximize=False):
         super().__init__(params, {"lr": lr, "lr_decay": lr_decay, "weight_decay": weight_decay,
-                                      "initial_accumulator_value": initial_accumulator_value, "eps": eps})
+                                  "initial_accumulator_value": initial_accumulator_value, "eps": eps,
+                                  "maximize": maximize})
 
     def _checks(self, group):
         return super()._checks(group) + [
@@ -47,7 +49,7 @@ class Adagrad(Optimizer):
                     state["step"] = 0
                     state["sum"] = np.full_like(p.data, group["initial_accumulator_value"])
                 state["step"] += 1
-                g = p.grad
+                g = self._gradient(p, group)
                 if group["weight_decay"]:
                     g = g + group["weight_decay"] * p.data
                 lr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])

@@ -27,13 +27,15 @@ class Adam(Optimizer):
     eps : float, default 1e-8
     weight_decay : float, default 0
     amsgrad : bool, default False
+    maximize : bool, default False (keyword-only): climb instead of descend
+    decoupled_weight_decay : bool, default False (keyword-only): True makes this AdamW
     """
 
-    decoupled_weight_decay = False
-
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False):
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False, *,
+                 maximize=False, decoupled_weight_decay=False):
         super().__init__(params, {"lr": lr, "betas": tuple(betas) if isinstance(betas, list) else betas,
-                                      "eps": eps, "weight_decay": weight_decay, "amsgrad": amsgrad})
+                                  "eps": eps, "weight_decay": weight_decay, "amsgrad": amsgrad,
+                                  "maximize": maximize, "decoupled_weight_decay": decoupled_weight_decay})
 
     def _checks(self, group):
         return super()._checks(group) + [
@@ -57,14 +59,14 @@ class Adam(Optimizer):
                         state["max_exp_avg_sq"] = np.zeros_like(p.data)
                 state["step"] += 1
                 t, m, v = state["step"], state["exp_avg"], state["exp_avg_sq"]
-                g = p.grad
-                if weight_decay and self.decoupled_weight_decay:
+                g = self._gradient(p, group)
+                if weight_decay and group["decoupled_weight_decay"]:
                     p.data *= 1 - lr * weight_decay                # AdamW: shrink w directly
                 elif weight_decay:
                     g = g + weight_decay * p.data                  # Adam: decay joins the gradient
 
                 # In-place numpy ops (out=...) below: same formulas, no temporary arrays per line.
-                scratch = np.subtract(g, m)
+                scratch = np.subtract(g, m, out=np.empty_like(m))   # an array even for 0-d weights
                 scratch *= 1 - beta1
                 m += scratch                                       # m ← β₁m + (1 − β₁)g
                 np.multiply(g, g, out=scratch)
@@ -99,9 +101,10 @@ class AdamW(Adam):
     eps : float, default 1e-8
     weight_decay : float, default 1e-2 (PyTorch's AdamW default)
     amsgrad : bool, default False
+    maximize : bool, default False (keyword-only): climb instead of descend
     """
 
-    decoupled_weight_decay = True
-
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False):
-        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad)
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *,
+                 maximize=False):
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                         maximize=maximize, decoupled_weight_decay=True)

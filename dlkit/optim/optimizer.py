@@ -45,16 +45,28 @@ class Optimizer:
         self.defaults = dict(defaults)
         self.param_groups = []
         self.state = {}  # id(param) -> dict of running values (momentum buffer, moments, step count)
-        seen = set()
         for group in groups:
-            self._add_param_group(group, seen)
+            self.add_param_group(group)
 
-    def _add_param_group(self, group, seen):
+    def add_param_group(self, param_group):
+        """Add a group of parameters with its own hyper-parameters (missing ones come from ``defaults``).
+
+        Useful to unfreeze layers while training, or to give a new head its own learning rate::
+
+            optimizer.add_param_group({"params": model.head.parameters(), "lr": 1e-3})
+
+        A parameter may belong to only one group.
+        """
         name = type(self).__name__
+        group = param_group
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
         if not isinstance(group, dict):
             raise DataTypeError(f"{name}: a list of parameter groups must hold only dicts, "
                                 f"got {type(group).__name__}")
         params = group.get("params")
+        if isinstance(params, set):
+            raise DataTypeError(f"{name}: a group's 'params' is a set, whose order changes from run to run; "
+                                "pass a list")
         params = [params] if isinstance(params, Tensor) else list(params or [])
         if not params:
             raise OptimizerError(f"{name}: a parameter group has an empty 'params' list")
@@ -72,7 +84,8 @@ class Optimizer:
                     f"{name}: parameter {i} (shape {p.shape}) was made by the op {p.op!r}; only leaf "
                     "tensors (created by you, not computed) can be optimized")
             if id(p) in seen:
-                raise OptimizerError(f"{name}: parameter {i} (shape {p.shape}) appears twice")
+                raise OptimizerError(f"{name}: parameter {i} (shape {p.shape}) appears twice (in this group "
+                                     "or in another); a parameter may belong to only one group")
             seen.add(id(p))
         full = {**self.defaults, **group, "params": params}
         self._check_hyperparameters(full)
@@ -86,14 +99,23 @@ class Optimizer:
                 raise OptimizerError(f"{name}: invalid {key}={group[key]!r}; expected {expected}")
 
     def _checks(self, group):
-        return [("lr", _number(group["lr"]) and group["lr"] >= 0, "a learning rate >= 0")]
+        return [("lr", _number(group["lr"]) and group["lr"] >= 0, "a learning rate >= 0"),
+                ("maximize", isinstance(group.get("maximize", False), bool), "True or False")]
 
     # -- the training-loop interface ------------------------------------------------------------
-    def zero_grad(self):
-        """Forget every parameter's gradient (set ``.grad`` to None) before the next backward pass."""
+    def zero_grad(self, set_to_none=True):
+        """Forget every parameter's gradient before the next backward pass.
+
+        ``set_to_none=True`` (PyTorch's default) sets ``.grad`` to None; ``False`` gives each parameter
+        that had a gradient a fresh array of zeros (a new array, never zeroed in place: the engine may
+        share one gradient array between tensors).
+        """
         for group in self.param_groups:
             for p in group["params"]:
-                p.grad = None
+                if set_to_none:
+                    p.grad = None
+                elif p.grad is not None:
+                    p.grad = np.zeros_like(p.data)
 
     def step(self):
         raise NotImplementedError(f"{type(self).__name__} must define step()")
@@ -101,6 +123,12 @@ class Optimizer:
     def _params_with_grad(self, group):
         """The group's parameters that received a gradient; the others are left untouched."""
         return [p for p in group["params"] if p.grad is not None]
+
+    @staticmethod
+    def _gradient(p, group):
+        """``p``'s gradient as a numpy array; negated with ``maximize=True`` (climb instead of descend)."""
+        grad = np.asarray(p.grad)
+        return -grad if group.get("maximize") else grad
 
     def _state(self, p):
         return self.state.setdefault(id(p), {})

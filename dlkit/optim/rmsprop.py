@@ -22,12 +22,13 @@ class RMSprop(Optimizer):
     eps : float, default 1e-8
     weight_decay, momentum : float, default 0
     centered : bool, default False
+    maximize : bool, default False (keyword-only): climb instead of descend
     """
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
-                 centered=False):
+                 centered=False, *, maximize=False):
         super().__init__(params, {"lr": lr, "alpha": alpha, "eps": eps, "weight_decay": weight_decay,
-                                      "momentum": momentum, "centered": centered})
+                                  "momentum": momentum, "centered": centered, "maximize": maximize})
 
     def _checks(self, group):
         return super()._checks(group) + [
@@ -51,7 +52,7 @@ class RMSprop(Optimizer):
                     if group["centered"]:
                         state["grad_avg"] = np.zeros_like(p.data)
                 state["step"] += 1
-                g = p.grad
+                g = self._gradient(p, group)
                 if group["weight_decay"]:
                     g = g + group["weight_decay"] * p.data
                 square_avg = state["square_avg"]

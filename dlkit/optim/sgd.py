@@ -22,6 +22,8 @@ class SGD(Optimizer):
     lr : float, default 1e-3 (PyTorch's default)
     momentum, dampening, weight_decay : float, default 0
     nesterov : bool, default False (needs momentum > 0 and dampening = 0)
+    maximize : bool, default False (keyword-only)
+        Climb the objective instead of descending it (the gradient's sign is flipped first).
 
     Examples
     --------
@@ -29,9 +31,10 @@ class SGD(Optimizer):
     >>> opt.zero_grad(); loss.backward(); opt.step()
     """
 
-    def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
+    def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False, *,
+                 maximize=False):
         super().__init__(params, {"lr": lr, "momentum": momentum, "dampening": dampening,
-                                      "weight_decay": weight_decay, "nesterov": nesterov})
+                                  "weight_decay": weight_decay, "nesterov": nesterov, "maximize": maximize})
 
     def _checks(self, group):
         return super()._checks(group) + [
@@ -49,7 +52,7 @@ class SGD(Optimizer):
             lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
             weight_decay, nesterov = group["weight_decay"], group["nesterov"]
             for p in self._params_with_grad(group):
-                g = p.grad
+                g = self._gradient(p, group)
                 if weight_decay:
                     g = g + weight_decay * p.data
                 if momentum:

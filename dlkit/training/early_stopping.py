@@ -18,7 +18,8 @@ class EarlyStopping:
     mode : "auto", "min" or "max"
         "auto": higher is better for names ending in "accuracy", lower for everything else.
     restore_best : bool, default True
-        At the end, put back the weights of the best epoch.
+        At the end, put back the weights of the best epoch (a NaN never counts as one; if it stopped
+        with no epoch giving a number, the weights from before training).
 
     Examples
     --------
@@ -35,7 +36,10 @@ class EarlyStopping:
         self.mode, self.restore_best = mode, restore_best
 
     def on_train_begin(self, history):
-        self.best, self.best_epoch, self.best_state, self.wait = None, None, None, 0
+        self.best, self.best_epoch, self.best_state, self.wait, self.nan_epochs = None, None, None, 0, 0
+        # The fallback if no epoch ever gives a number to compare (the watched value is NaN throughout).
+        self.initial_state = (history.model.state_dict() if self.restore_best and hasattr(history.model, "state_dict")
+                              else None)
 
     def _better(self, value, best):
         higher = self.mode == "max" or (self.mode == "auto" and self.monitor.endswith("accuracy"))
@@ -46,6 +50,7 @@ class EarlyStopping:
             raise MetricError(f"EarlyStopping: cannot monitor {self.monitor!r}; the History has "
                               f"{sorted(history.keys())} (use validation_data= for 'val_...' entries)")
         value = history[self.monitor][-1]
+        self.nan_epochs = self.nan_epochs + 1 if math.isnan(value) else 0
         if not math.isnan(value) and (self.best is None or self._better(value, self.best)):
             self.best, self.best_epoch, self.wait = value, epoch, 0
             if self.restore_best and hasattr(history.model, "state_dict"):
@@ -54,10 +59,20 @@ class EarlyStopping:
         self.wait += 1
         if self.wait >= self.patience:
             history.stop_training = True
-            history.stopped_reason = (f"early stopping: {self.monitor} did not improve for {self.patience} "
-                                      f"epochs (best {self.best:.4g} at epoch {self.best_epoch})")
+            best = ("no epoch gave a number" if self.best is None
+                    else f"best {self.best:.4g} at epoch {self.best_epoch}")
+            if self.nan_epochs >= self.patience:
+                why = f"{self.monitor} was NaN for the last {self.nan_epochs} epochs"
+            else:
+                why = f"{self.monitor} did not improve for {self.patience} epochs"
+            history.stopped_reason = f"early stopping: {why} ({best})"
 
     def on_train_end(self, history):
         history.best_epoch = self.best_epoch
-        if self.restore_best and self.best_state is not None:
+        if not self.restore_best:
+            return
+        if self.best_state is not None:
             history.model.load_state_dict(self.best_state)
+        elif self.initial_state is not None and self.best is None and self.wait >= self.patience:
+            history.model.load_state_dict(self.initial_state)
+            history.stopped_reason += "; the weights from before training were restored"

@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..tensor import Tensor, no_grad
-from .batches import as_loader
+from .batches import as_loader, require_batches
 from .metrics import get_metric
 
 
@@ -74,6 +74,7 @@ def predict(model, X, batch_size=256):
     if not isinstance(X, DataLoader | Dataset):
         X = TensorDataset(X.data if isinstance(X, Tensor) else np.asarray(X))
     loader = X if isinstance(X, DataLoader) else DataLoader(X, batch_size=batch_size)
+    require_batches(loader, "predict")
     outputs = []
     with _EvalMode(model), no_grad():
         for batch in loader:

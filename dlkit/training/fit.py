@@ -19,6 +19,7 @@ from .early_stopping import EarlyStopping
 from .evaluation import evaluate
 from .history import History
 from .metrics import MetricError, get_metric
+from .progress import ProgressBar
 
 
 def fit(model, loss_fn, optimizer, train_data, epochs=10, batch_size=32, validation_data=None,
@@ -40,7 +41,8 @@ def fit(model, loss_fn, optimizer, train_data, epochs=10, batch_size=32, validat
         ``history.stop_training = True`` (and ``history.stopped_reason``) to stop after this epoch.
     shuffle : bool, default True; seed : int, default 0 (the same seed gives the same batches)
     progress : bool, default True
-        A tqdm progress bar (a widget in Jupyter, text in a terminal).
+        A tqdm progress bar (a widget in Jupyter, text in a terminal). In Jupyter the finished bar is
+        replaced by a one-line summary (``history.summary()``), which is what a saved notebook shows.
     early_stopping : EarlyStopping or int, optional
         An int is the patience of ``EarlyStopping(patience)``.
 
@@ -60,6 +62,9 @@ def fit(model, loss_fn, optimizer, train_data, epochs=10, batch_size=32, validat
     if not isinstance(epochs, int) or epochs < 0:
         raise MetricError(f"fit: epochs must be an integer >= 0, got {epochs!r}")
     loader = as_loader(train_data, batch_size, shuffle=shuffle, seed=seed, what="fit: train_data")
+    if validation_data is not None:
+        as_loader(validation_data, max(batch_size, 256), what="fit: validation_data")  # refuse it before training
+    _check_optimizer_updates_model(model, optimizer)
     named_metrics = [get_metric(m) for m in metrics]
     callbacks = list(callbacks)
     if early_stopping is not None:
@@ -69,9 +74,9 @@ def fit(model, loss_fn, optimizer, train_data, epochs=10, batch_size=32, validat
             early_stopping.monitor = "val_loss" if validation_data is not None else "loss"
         callbacks.append(early_stopping)
 
-    history = History(model)
+    history = History(model, planned_epochs=epochs)
     _call(callbacks, "on_train_begin", history)
-    bar = _progress_bar(progress, epochs * len(loader))
+    bar = ProgressBar(epochs * len(loader)) if progress else None
     try:
         for epoch in range(1, epochs + 1):
             if bar is not None:
@@ -84,7 +89,7 @@ def fit(model, loss_fn, optimizer, train_data, epochs=10, batch_size=32, validat
                 values.update({f"val_{name}": value for name, value in results.items()})
             history.record(epoch, values)
             if bar is not None:
-                bar.set_postfix({k: f"{v:.4g}" for k, v in values.items()}, refresh=False)
+                bar.set_postfix({k: f"{v:.4g}" for k, v in values.items()})
             _call(callbacks, "on_epoch_end", epoch, history)
             if history.stop_training:
                 break
@@ -92,6 +97,8 @@ def fit(model, loss_fn, optimizer, train_data, epochs=10, batch_size=32, validat
         if bar is not None:
             bar.close()
     _call(callbacks, "on_train_end", history)
+    if bar is not None:
+        bar.show_summary(history.summary())
     return history
 
 
@@ -122,7 +129,7 @@ def _train_one_epoch(model, loss_fn, optimizer, loader, named_metrics, history, 
             targets.append(y.data)
         if bar is not None:
             bar.update(1)
-            bar.set_postfix(loss=f"{total / count:.4g}", refresh=False)
+            bar.set_postfix({"loss": f"{total / count:.4g}"})
     values = {"loss": total / count}
     if named_metrics and outputs:
         outputs, targets = np.concatenate(outputs), np.concatenate(targets)
@@ -131,15 +138,25 @@ def _train_one_epoch(model, loss_fn, optimizer, loader, named_metrics, history, 
     return values
 
 
+def _check_optimizer_updates_model(model, optimizer):
+    """Refuse an optimizer none of whose tensors is a parameter of ``model`` (PyTorch would silently
+    train nothing: e.g. the optimizer was built on an earlier model, before the model was re-created)."""
+    if not hasattr(model, "parameters") or not hasattr(optimizer, "param_groups"):
+        return
+    model_params = {id(p) for p in model.parameters()}
+    updated = [p for group in optimizer.param_groups for p in group["params"]]
+    if model_params and not any(id(p) in model_params for p in updated):
+        from ..optim import OptimizerError
+        raise OptimizerError(
+            f"fit: the optimizer updates {len(updated)} tensors (shapes {[tuple(p.shape) for p in updated][:4]}"
+            f"{'...' if len(updated) > 4 else ''}), none of which is a parameter of this "
+            f"{type(model).__name__}, so training would change nothing. Build the optimizer after the model, "
+            "from this model: optim.SGD(model.parameters(), ...)")
+
+
 def _call(callbacks, method, *args):
     for callback in callbacks:
         hook = getattr(callback, method, None)
         if hook is not None:
             hook(*args)
 
-
-def _progress_bar(progress, total):
-    if not progress:
-        return None
-    from tqdm.auto import tqdm  # a widget in Jupyter, text in a terminal
-    return tqdm(total=total, unit="batch", leave=True)

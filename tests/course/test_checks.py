@@ -40,37 +40,17 @@ def forward_difference(f, x, h):
     return (f(x + h) - f(x)) / h
 
 
-def mul_right(a, b, upstream):
-    return upstream * b, upstream * a
-
-
-def mul_swapped(a, b, upstream):
-    return upstream * a, upstream * b
-
-
-def tanh_right(x, upstream):
-    return upstream * (1 - np.tanh(x) ** 2)
-
-
-def tanh_wrong(x, upstream):
-    return upstream * (1 - x ** 2)  # uses the input instead of tanh(input)
-
-
-def neuron_right(x1, w1, x2, w2, b):
-    return (x1 * w1 + x2 * w2 + b).tanh()
-
-
-def neuron_without_bias(x1, w1, x2, w2, b):
-    return (x1 * w1 + x2 * w2).tanh()
-
-
-def neuron_numpy(x1, w1, x2, w2, b):
-    return dlkit.Tensor(np.tanh(x1.data * w1.data + x2.data * w2.data + b.data))
-
+# The engine checks (topological order, Value, backward, MLP, gradient descent) and their right and
+# wrong answers live in test_checks_ch1.py.
+from test_checks_ch1 import CH1_CASES
 
 # ----------------------------------------------------------------------------------------------------
 # Chapter 2
 # ----------------------------------------------------------------------------------------------------
+# The max_backward and jacobian checks and their right and wrong answers live in test_checks_ch2.py.
+from test_checks_ch2 import CH2_CASES
+
+
 def unbroadcast_right(grad, shape):
     while grad.ndim > len(shape):
         grad = grad.sum(axis=0)
@@ -131,7 +111,7 @@ def softplus_naive(x):
 # ----------------------------------------------------------------------------------------------------
 def mse_right(pred, target):
     diff = pred - target
-    return (diff * diff).sum() / diff.size
+    return (diff * diff).sum() / diff.numel()
 
 
 def mse_sum(pred, target):
@@ -184,6 +164,48 @@ def ce_grad_no_mean(z, y):
     return ce_grad_right(z, y) * z.shape[0]
 
 
+def ce_grad_no_shift(z, y):
+    e = np.exp(z)
+    return (e / e.sum(axis=1, keepdims=True) - np.eye(z.shape[1])[y]) / z.shape[0]
+
+
+def bce_logits_right(z, y):
+    # log(1 + e^{-|z|}) + max(z, 0) - z*y; maximum splits a tie's gradient, so z = 0 is right too
+    return (dlkit.maximum(z, 0.0) - z * y + ((-z.abs()).exp() + 1).log()).mean()
+
+
+def bce_logits_relu(z, y):
+    # relu's gradient at exactly 0 is 0, and |z|'s too: the kinks no longer cancel at z = 0
+    return (z.relu() - z * y + ((-z.abs()).exp() + 1).log()).mean()
+
+
+def bce_logits_naive(z, y):
+    p = z.sigmoid()
+    return -(y * p.log() + (1 - y) * (1 - p).log()).mean()
+
+
+def logistic_right(X, y, lr, epochs, batch_size, rng):
+    w = dlkit.Tensor(np.zeros(X.shape[1]), requires_grad=True)
+    b = dlkit.Tensor(0.0, requires_grad=True)
+    for _ in range(epochs):
+        order = rng.permutation(len(X))
+        for start in range(0, len(X), batch_size):
+            rows = order[start:start + batch_size]
+            loss = bce_logits_right(dlkit.Tensor(X[rows]) @ w + b, dlkit.Tensor(y[rows]))
+            w.grad = b.grad = None
+            loss.backward()
+            w.data -= lr * w.grad
+            b.data -= lr * b.grad
+    return w, b
+
+
+def logistic_in_order(X, y, lr, epochs, batch_size, rng):
+    class Fixed:  # ignores the shuffle: the rows in their given order
+        def permutation(self, n):
+            return np.arange(n)
+    return logistic_right(X, y, lr, epochs, batch_size, Fixed())
+
+
 # ----------------------------------------------------------------------------------------------------
 # Chapter 4 (needs dlkit.nn and dlkit.optim)
 # ----------------------------------------------------------------------------------------------------
@@ -216,6 +238,34 @@ def mlp_relu_at_end(sizes):
     for a, b in pairwise(sizes):
         layers += [dlkit.nn.Linear(a, b), dlkit.nn.ReLU()]
     return dlkit.nn.Sequential(*layers)
+
+
+def backward_right(X, y, W1, b1, W2, b2):
+    n = len(y)
+    z1 = X @ W1.T + b1
+    h = np.maximum(z1, 0)
+    z2 = h @ W2.T + b2
+    p = np.exp(z2 - z2.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    dz2 = (p - np.eye(W2.shape[0])[y]) / n
+    dz1 = (dz2 @ W2) * (z1 > 0)
+    return dz1.T @ X, dz1.sum(axis=0), dz2.T @ h, dz2.sum(axis=0)
+
+
+def backward_no_relu_mask(X, y, W1, b1, W2, b2):
+    n = len(y)
+    h = np.maximum(X @ W1.T + b1, 0)
+    z2 = h @ W2.T + b2
+    p = np.exp(z2 - z2.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    dz2 = (p - np.eye(W2.shape[0])[y]) / n
+    dz1 = dz2 @ W2
+    return dz1.T @ X, dz1.sum(axis=0), dz2.T @ h, dz2.sum(axis=0)
+
+
+def backward_transposed(X, y, W1, b1, W2, b2):
+    dW1, db1, dW2, db2 = backward_right(X, y, W1, b1, W2, b2)
+    return dW1.T, db1, dW2.T, db2
 
 
 def accuracy_right(logits, labels):
@@ -267,25 +317,29 @@ def train_epoch_one_step(model, loss_fn, optimizer, loader):
 CASES = {
     # name: (right answer, [(wrong answer, fragment the message must contain), ...])
     "ch1.derivative": (central, [(forward_difference, "exact value")]),
-    "ch1.mul_backward": (mul_right, [(mul_swapped, "is off")]),
-    "ch1.tanh_backward": (tanh_right, [(tanh_wrong, "is off")]),
-    "ch1.neuron": (neuron_right, [(neuron_without_bias, "is off"),
-                                  (neuron_numpy, "does not require grad")]),
+    **CH1_CASES,
+    **CH2_CASES,
     "ch2.unbroadcast": (unbroadcast_right, [(unbroadcast_leading_only, "has shape")]),
     "ch2.matmul_backward": (matmul_right, [(matmul_untransposed, "has shape")]),
     "ch2.numerical_gradient": (numgrad_right, [(numgrad_forgets_restore, "")]),
     "ch2.softplus": (softplus_stable, [(softplus_naive, "inf")]),
     "ch3.mse": (mse_right, [(mse_sum, "the mean")]),
-    "ch3.bce": (bce_right, [(bce_no_minus, "minus sign")]),
+    "ch3.bce": (bce_right, [(bce_no_minus, "mind the sign")]),
+    "ch3.bce_with_logits": (bce_logits_right, [(bce_logits_naive, "large logits"),
+                                               (bce_logits_relu, "exactly 0")]),
+    "ch3.train_logistic": (logistic_right, [(logistic_in_order, "rng.permutation")]),
     "ch3.softmax": (softmax_right, [(softmax_unstable, "large logits"),
                                     (softmax_numpy, "expected a dlkit Tensor")]),
     "ch3.cross_entropy": (cross_entropy_right, [(cross_entropy_unstable, "large logits")]),
-    "ch3.cross_entropy_grad": (ce_grad_right, [(ce_grad_no_mean, "is off")]),
+    "ch3.cross_entropy_grad": (ce_grad_right, [(ce_grad_no_mean, "is off"),
+                                                (ce_grad_no_shift, "large logits")]),
+    "ch4.two_layer_backward": (backward_right, [(backward_no_relu_mask, "dW1"),
+                                                (backward_transposed, "dW2 (on 6 samples")]),
     "ch4.Linear": ("linear", [("linear_transposed", "expected (4, 3)"),
                               ("linear_constant", "same value")]),
     "ch4.make_mlp": (mlp_right, [(mlp_relu_at_end, "is off")]),
     "ch4.accuracy": (accuracy_right, [(accuracy_wrong_axis, "")]),
-    "ch4.train_step": (train_step_right, [(train_step_no_zero_grad, "zero_grad")]),
+    "ch4.train_step": (train_step_right, [(train_step_no_zero_grad, "clear them before every backward()")]),
     "ch4.train_epoch": (train_epoch_right, [(train_epoch_mean_of_batches, "weight each batch"),
                                             (train_epoch_one_step, "one optimizer step per batch")]),
 }
@@ -365,7 +419,9 @@ def test_a_failing_check_never_shows_the_reference_source():
 def test_result_has_a_green_or_red_html_form_and_a_plain_text_form():
     good, bad = run_check("ch3.mse", mse_right), run_check("ch3.mse", mse_sum)
     assert str(good).startswith("✓ ch3.mse:") and str(bad).startswith("✗ ch3.mse:")
-    assert "Hint:" in str(bad) and "Hint" not in str(good)
+    assert "Look at:" in str(bad) and "Look at" not in str(good)
+    assert 'dlkit.course.hint("ch3.softmax")' in str(run_check("ch3.softmax", softmax_unstable))
+    assert "hint(" not in str(run_check("ch3.softmax", softmax_right))
     assert "✓" in good._repr_html_() and "#1a7f37" in good._repr_html_()
     assert "✗" in bad._repr_html_() and "#b42318" in bad._repr_html_()
     assert "<b>" in bad._repr_html_() and "&lt;" not in run_check("ch3.mse", mse_right)._repr_html_()
@@ -377,3 +433,25 @@ def test_failed_check_shows_one_short_line_in_ipython_instead_of_a_traceback():
     lines = caught.value._render_traceback_()
     assert len(lines) == 1 and "ch3.mse" in lines[0] and "checker.py" not in lines[0]
     assert "the mean" in str(caught.value)  # the exception's own message keeps the full feedback
+
+
+def in_float32(answer):
+    """``answer`` with every float result turned into float32 (Tensors through ``.float()``)."""
+    def cast(value):
+        if isinstance(value, dlkit.Tensor) and value.dtype.kind == "f":
+            return value.float()
+        if isinstance(value, np.ndarray | np.floating | float) and np.asarray(value).dtype.kind == "f":
+            return np.float32(value) if np.ndim(value) == 0 else np.asarray(value, dtype=np.float32)
+        if isinstance(value, tuple):
+            return tuple(cast(v) for v in value)
+        return value
+
+    def wrapped(*args):
+        return cast(answer(*args))
+    return wrapped
+
+
+@pytest.mark.parametrize("name", [n for n in sorted(CASES) if not isinstance(resolve(CASES[n][0]), type)])
+def test_every_check_accepts_a_right_answer_computed_in_float32(name):
+    result = run_check(name, in_float32(resolve(CASES[name][0])))
+    assert result.passed, str(result)

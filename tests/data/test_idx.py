@@ -4,6 +4,8 @@ The test files are written byte by byte here, independently of the code under te
 """
 import gzip
 import struct
+import tracemalloc
+import zlib
 
 import numpy as np
 import pytest
@@ -75,3 +77,47 @@ def test_truncated_gzip_is_refused(tmp_path):
 def test_zero_dimensions_are_refused():
     with pytest.raises(IDXFormatError, match="0 dimensions"):
         read_idx(b"\x00\x00\x08\x00")
+
+
+def _gzip_bomb(header, zeros):
+    """A gzip stream holding ``header`` then ``zeros`` zero bytes, compressed (about 1000:1)."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)  # wbits 31: a gzip container
+    block = bytes(1 << 20)
+    parts = [compressor.compress(header)]
+    for _ in range(zeros >> 20):
+        parts.append(compressor.compress(block))
+    parts.append(compressor.flush())
+    return b"".join(parts)
+
+
+def test_a_gzip_bomb_is_refused_without_decompressing_it():
+    header = b"\x00\x00\x08\x02" + struct.pack(">II", 16, 16)  # declares 256 bytes of uint8
+    bomb = _gzip_bomb(header, 256 << 20)                          # holds 256 MB of zeros
+    assert len(bomb) < 2 << 20
+    tracemalloc.start()
+    try:
+        with pytest.raises(IDXFormatError, match=r"\(16, 16\).*256 data bytes.*longer than its header says"):
+            read_idx(bomb)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 << 20, f"read_idx took {peak / 2 ** 20:.0f} MB for a header declaring 256 bytes"
+
+
+def test_a_header_declaring_more_than_the_gzip_holds_reads_only_what_is_there():
+    header = b"\x00\x00\x0e\x03" + struct.pack(">III", 60000, 60000, 60000)  # declares 1.7 PB of float64
+    tracemalloc.start()
+    try:
+        with pytest.raises(IDXFormatError, match=r"declares shape \(60000, 60000, 60000\).*truncated"):
+            read_idx(_gzip_bomb(header, 4 << 20))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 64 << 20
+
+
+def test_a_size_product_that_overflows_is_a_clear_error():
+    header = b"\x00\x00\x08\x04" + struct.pack(">IIII", 2 ** 32 - 1, 2 ** 32 - 1, 2 ** 32 - 1, 2 ** 32 - 1)
+    for raw in (header + b"\x00" * 8, gzip.compress(header + b"\x00" * 8)):
+        with pytest.raises(IDXFormatError, match="overflows a 64-bit size"):
+            read_idx(raw)

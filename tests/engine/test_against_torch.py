@@ -202,7 +202,8 @@ def torch_reduction(name, axis, keepdims, ndim):
 def test_reduction_matches_torch_for_every_axis_form(name, keepdims, case, seed):
     shape, axis = case
     x = tie_free(np.random.default_rng(seed), shape)
-    compare_with_torch(lambda t: getattr(t, name)(axis=axis, keepdims=keepdims),
+    extra = {"correction": 0} if name == "var" else {}  # the unbiased default is tested below
+    compare_with_torch(lambda t: getattr(t, name)(axis=axis, keepdims=keepdims, **extra),
                        torch_reduction(name, axis, keepdims, len(shape)), x, seed=seed)
 
 
@@ -217,8 +218,15 @@ def test_var_with_ddof_one_matches_torch_unbiased_variance():
 def test_transpose_and_permute_match_torch_permute(shape, seed, data):
     axes = tuple(data.draw(st.permutations(range(len(shape)))))
     x = normal(np.random.default_rng(seed), shape)
-    compare_with_torch(lambda t: t.transpose(axes), lambda t: t.permute(axes), x, seed=seed)
+    compare_with_torch(lambda t: t.permute(axes), lambda t: t.permute(axes), x, seed=seed)
     compare_with_torch(lambda t: t.permute(*axes), lambda t: t.permute(axes), x, seed=seed)
+    d0, d1 = data.draw(st.integers(-len(shape), len(shape) - 1)), data.draw(st.integers(0, len(shape) - 1))
+    compare_with_torch(lambda t: t.transpose(d0, d1), lambda t: t.transpose(d0, d1), x, seed=seed)
+
+
+@pytest.mark.parametrize("shape", [(3,), (2, 3)])
+def test_t_matches_torch(shape):
+    compare_with_torch(lambda t: t.t(), lambda t: t.t(), normal(np.random.default_rng(0), shape))
 
 
 @pytest.mark.parametrize("shape", [(3,), (2, 3), (2, 3, 4)])

@@ -32,13 +32,23 @@ def test_reshape_accepts_separate_sizes_or_a_tuple():
 
 @settings(max_examples=30, deadline=None)
 @given(shape=SHAPES, seed=SEEDS, data=st.data())
-def test_transpose_with_any_permutation_matches_central_differences(check_op, shape, seed, data):
+def test_permute_with_any_permutation_matches_central_differences(check_op, shape, seed, data):
     ndim = len(shape)
     axes = tuple(data.draw(st.permutations(range(ndim))))
     # Spell some axes from the end, which numpy allows.
     axes = tuple(a - ndim if data.draw(st.booleans()) else a for a in axes)
     x = np.random.default_rng(seed).standard_normal(shape)
-    check_op(lambda t: t.transpose(axes), lambda a: np.transpose(a, axes), x, seed=seed)
+    check_op(lambda t: t.permute(axes), lambda a: np.transpose(a, axes), x, seed=seed)
+
+
+@settings(max_examples=30, deadline=None)
+@given(shape=SHAPES, seed=SEEDS, data=st.data())
+def test_transpose_swaps_two_dims_and_matches_central_differences(check_op, shape, seed, data):
+    ndim = max(len(shape), 1)
+    d0, d1 = data.draw(st.integers(-ndim, ndim - 1)), data.draw(st.integers(-ndim, ndim - 1))
+    x = np.random.default_rng(seed).standard_normal(shape)
+    expected = (lambda a: np.swapaxes(a, d0, d1)) if len(shape) else (lambda a: a)
+    check_op(lambda t: t.transpose(d0, d1), expected, x, seed=seed)
 
 
 @pytest.mark.parametrize("shape", [(), (4,), (2, 3), (2, 3, 4)])
@@ -47,8 +57,22 @@ def test_dot_T_reverses_the_axes_like_numpy(check_op, shape):
     check_op(lambda t: t.T, lambda a: a.T, x)
 
 
-def test_transpose_without_arguments_reverses_the_axes():
-    assert Tensor(np.zeros((2, 3, 4))).transpose().shape == (4, 3, 2)
+def test_transpose_of_a_matrix_is_its_transpose_not_itself():
+    x = Tensor(np.arange(6.0).reshape(2, 3))
+    np.testing.assert_array_equal(x.transpose(0, 1).data, np.arange(6.0).reshape(2, 3).T)
+    np.testing.assert_array_equal(x.t().data, np.arange(6.0).reshape(2, 3).T)
+    assert Tensor(np.zeros((2, 3, 4))).transpose(1, 2).shape == (2, 4, 3)
+
+
+def test_t_on_more_than_two_dims_is_an_error_pointing_to_transpose():
+    with pytest.raises(ShapeError, match=r"t: .*<= 2 dimensions.*\(2, 3, 4\).*transpose"):
+        Tensor(np.zeros((2, 3, 4))).t()
+
+
+@pytest.mark.parametrize("dims", [(0, 2), (-3, 0), (2, 2)])
+def test_transpose_with_a_dim_out_of_range_names_dim_and_shape(dims):
+    with pytest.raises(ShapeError, match=r"transpose: dim .* out of range .*\(2, 3\)"):
+        Tensor(np.zeros((2, 3))).transpose(*dims)
 
 
 def test_permute_takes_dims_like_pytorch(check_op):
@@ -90,9 +114,9 @@ def test_reshape_to_a_different_size_names_both_shapes():
 
 
 @pytest.mark.parametrize("axes", [(0, 0), (0,), (0, 1, 2), (0, 2), (-3, 1)])
-def test_transpose_with_axes_that_are_not_a_permutation_names_axes_and_shape(axes):
-    with pytest.raises(ShapeError, match=r"transpose: axes .* not a permutation .* shape \(2, 3\)"):
-        Tensor(np.zeros((2, 3))).transpose(axes)
+def test_permute_with_dims_that_are_not_a_permutation_names_dims_and_shape(axes):
+    with pytest.raises(ShapeError, match=r"permute: .*(not a permutation|out of range).*\(2, 3\)"):
+        Tensor(np.zeros((2, 3))).permute(axes)
 
 
 @pytest.mark.parametrize("start, end", [(3, -1), (0, 3), (-4, -1), (2, 1)])

@@ -10,7 +10,7 @@ def test_properties_describe_the_underlying_array():
     t = Tensor(np.zeros((2, 3, 4)))
     assert t.shape == (2, 3, 4)
     assert t.ndim == 3
-    assert t.size == 24
+    assert t.size() == (2, 3, 4) and t.size(1) == 3 and t.numel() == 24
     assert t.dtype == np.float64
     assert len(t) == 2
 

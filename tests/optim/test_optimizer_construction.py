@@ -6,7 +6,7 @@ import dlkit
 from dlkit import optim
 from dlkit.errors import DataTypeError, DlkitError
 
-ALL = [optim.SGD, optim.Adagrad, optim.RMSprop, optim.Adam, optim.AdamW]
+ALL = [optim.SGD, optim.Adagrad, optim.RMSprop, optim.Adam, optim.AdamW, optim.NAdam, optim.RAdam]
 
 
 def _param():

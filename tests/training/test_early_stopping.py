@@ -86,3 +86,25 @@ def test_monitoring_a_missing_entry_is_a_clear_error():
 def test_bad_patience_is_refused():
     with pytest.raises(MetricError, match="patience"):
         EarlyStopping(patience=0)
+
+
+def test_a_nan_watched_value_for_patience_epochs_stops_cleanly_says_why_and_restores_the_best():
+    nan = float("nan")
+    h, model = _scripted_fit([5.0, 4.0, nan, nan, nan, 1.0], EarlyStopping(patience=3))
+    assert h.epochs == [1, 2, 3, 4, 5]
+    assert "val_loss was NaN for the last 3 epochs" in h.stopped_reason
+    assert "best 4 at epoch 2" in h.stopped_reason
+    assert h.best_epoch == 2
+    assert model.weight.data[0] == 2.0  # the weights of epoch 2 are back
+
+
+def test_nan_from_the_first_epoch_stops_and_restores_the_weights_from_before_training():
+    nan = float("nan")
+    h, model = _scripted_fit([nan, nan, nan, 1.0], EarlyStopping(patience=2))
+    assert h.epochs == [1, 2]
+    assert "val_loss was NaN for the last 2 epochs" in h.stopped_reason
+    assert "no epoch gave a number" in h.stopped_reason
+    assert "weights from before training were restored" in h.stopped_reason
+    assert h.best_epoch is None
+    assert model.weight.data[0] == 0.0
+    assert "NaN" in repr(h)

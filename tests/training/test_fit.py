@@ -203,3 +203,48 @@ def test_progress_bar_runs_in_a_terminal(capsys):
               progress=True)
     err = capsys.readouterr().err
     assert "epoch 2/2" in err and "batch" in err
+
+
+EMPTY = (np.zeros((0, 2)), np.zeros(0, dtype=np.int64))
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: dlkit.fit(m, nn.CrossEntropyLoss(), optim.SGD(m.parameters(), lr=0.1), EMPTY, progress=False),
+    lambda m: dlkit.fit(m, nn.CrossEntropyLoss(), optim.SGD(m.parameters(), lr=0.1), _blobs(),
+                        validation_data=EMPTY, progress=False),
+    lambda m: dlkit.evaluate(m, nn.CrossEntropyLoss(), EMPTY),
+    lambda m: dlkit.predict(m, EMPTY[0]),
+], ids=["fit", "fit-validation", "evaluate", "predict"])
+def test_empty_data_is_a_data_error_that_says_so(call):
+    with pytest.raises(dlkit.data.DataError, match=r"the data is empty \(0 examples\)"):
+        call(_model())
+
+
+def test_drop_last_dropping_every_batch_is_a_data_error_that_says_so():
+    X, y = _blobs()
+    loader = DataLoader(TensorDataset(X[:10], y[:10]), batch_size=32, drop_last=True)
+    model = _model()
+    for call in (lambda: dlkit.fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), loader,
+                                   progress=False),
+                 lambda: dlkit.evaluate(model, nn.CrossEntropyLoss(), loader),
+                 lambda: dlkit.predict(model, loader)):
+        with pytest.raises(dlkit.data.DataError, match=r"10 examples but batch_size=32 with drop_last=True"):
+            call()
+
+
+def test_an_optimizer_over_another_models_parameters_is_refused_before_training():
+    X, y = _blobs()
+    old_model, model = _model(0), _model(1)
+    optimizer = optim.SGD(old_model.parameters(), lr=0.1)  # built before the model was re-created
+    before = [p.data.copy() for p in old_model.parameters()]
+    with pytest.raises(optim.OptimizerError, match=r"none of which is a parameter of this Sequential"):
+        dlkit.fit(model, nn.CrossEntropyLoss(), optimizer, (X, y), epochs=1, progress=False)
+    assert all(np.array_equal(b, p.data) for b, p in zip(before, old_model.parameters()))
+
+
+def test_an_optimizer_over_part_of_the_model_is_fine():
+    X, y = _blobs()
+    model = _model()
+    head = list(model.parameters())[-2:]
+    history = dlkit.fit(model, nn.CrossEntropyLoss(), optim.SGD(head, lr=0.1), (X, y), epochs=1, progress=False)
+    assert len(history) == 1

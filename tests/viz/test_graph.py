@@ -178,3 +178,44 @@ def test_bad_options_are_clear_errors(kwargs, message):
 def test_draw_graph_needs_a_tensor():
     with pytest.raises(TypeError, match="expected a dlkit Tensor, got ndarray"):
         draw_graph(np.ones(3))
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"max_nodes": "5"}, r"max_nodes must be an int >= 1 or None, got '5' \(str\)"),
+    ({"max_nodes": 0}, r"max_nodes must be an int >= 1 or None, got 0"),
+    ({"max_nodes": 2.5}, r"max_nodes must be an int"),
+    ({"scale": 0}, r"scale must be a number in \(0, 10\], got 0"),
+    ({"scale": "big"}, r"scale must be a number in \(0, 10\], got 'big'"),
+    ({"scale": float("nan")}, r"scale must be a number"),
+    ({"scale": -1}, r"scale must be a number in \(0, 10\]"),
+    ({"rankdir": "up"}, r"rankdir must be one of 'auto', 'LR', 'TB'"),
+    ({"collapse": -1}, r"collapse must be None, 'module' or an int depth >= 0"),
+])
+def test_bad_drawing_arguments_name_the_argument_and_the_allowed_range(kwargs, message):
+    loss = dlkit.Tensor(2.0, requires_grad=True, name="a") * 3
+    with pytest.raises(dlkit.DlkitError, match=message) as caught:
+        draw_graph(loss, **kwargs)
+    assert isinstance(caught.value, ValueError) and isinstance(caught.value, TypeError)
+    assert str(caught.value).startswith("draw_graph:")
+
+
+@pytest.mark.parametrize("kwargs", [{"scale": 0}, {"scale": "big"}, {"max_nodes": "5"}])
+def test_the_stepper_checks_its_drawing_arguments_too(kwargs):
+    from dlkit.viz import BackwardStepper, VizArgumentError
+    loss = dlkit.Tensor(2.0, requires_grad=True, name="a") * 3
+    with pytest.raises(VizArgumentError, match=f"BackwardStepper: {next(iter(kwargs))} must be"):
+        BackwardStepper(loss, **kwargs)
+
+
+def test_a_fresh_loss_never_shows_gradients_left_by_an_earlier_loss():
+    """ch3/ch4: a new loss from the same weights must not be drawn with the last step's gradients."""
+    w = dlkit.Tensor(2.0, requires_grad=True, name="w")
+    old_loss = w * 5
+    old_loss.backward()                          # w.grad = 5, from old_loss
+    new_loss = w * w
+    assert "grad" not in draw_graph(new_loss).source       # w.grad does not belong to new_loss
+    assert "grad 5" in draw_graph(new_loss, show_grad="always").source
+    assert "grad 5" in draw_graph(old_loss).source          # old_loss's own pass: shown
+    w.grad = None
+    new_loss.backward()
+    assert "grad 4" in draw_graph(new_loss).source          # now they are new_loss's: 2w = 4

@@ -160,7 +160,9 @@ def test_widget_state_after_each_step():
     assert HIGHLIGHT_FILL in line_of(graph, "op3")
     assert "#c8e6c9" in line_of(graph, "t2") and "#c8e6c9" in line_of(graph, "t0")   # got grads
     panel = stepper._formula_view.value
-    assert "Step 1 of 2" in panel and "∂(a+b)/∂a = 1" in panel
+    # the rule speaks of the graph's own names: t2 (= a·b) and the leaf a, never a second "a"/"b"
+    assert "Step 1 of 2" in panel and "∂(t2+a)/∂t2 = 1,  ∂(t2+a)/∂a = 1" in panel
+    assert ">t2</td>" in panel and ">a (t0)</td>" in panel
     assert "1 × (1) = <b>1</b>" in panel
 
     stepper.step()                                   # the mul node, t2

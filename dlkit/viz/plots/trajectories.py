@@ -21,7 +21,7 @@ def run_optimizer(loss_fn, make_optimizer, start, steps):
     for _ in range(steps):
         optimizer.zero_grad()
         loss = loss_fn(p)
-        if not isinstance(loss, Tensor) or loss.size != 1:
+        if not isinstance(loss, Tensor) or loss.numel() != 1:
             raise ShapeError("plot_optimizer_trajectories: loss_fn must return a scalar Tensor for a "
                              f"2-vector Tensor, got {type(loss).__name__} "
                              f"{getattr(loss, 'shape', '')}")

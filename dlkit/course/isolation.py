@@ -1,0 +1,196 @@
+"""A check judges the answer, not the learner's session: clean state, a time limit, forbidden helpers.
+
+* :func:`clean_session` runs a check with dlkit's defaults (float64, gradients on, the random
+  numbers untouched, numpy warnings silenced) whatever the notebook set, and restores the session.
+* :func:`time_limit` stops a learner's function that never returns. In the main thread on Unix —
+  where Jupyter runs every cell — a ``SIGALRM`` timer raises :class:`CheckTimeout` inside the running
+  Python code, so the notebook gets control back and the kernel lives on. Elsewhere (Windows, or a
+  check called from another thread) signals are not available: the check then runs in a helper
+  thread and is abandoned after the limit; its function may keep running in the background until
+  it ends (restart the kernel to stop it). A signal cannot interrupt one long C call (a huge numpy
+  operation); it takes effect when that call returns.
+* :func:`forbidden` swaps dlkit functions and classes an exercise asks you to write yourself for
+  guards that raise :class:`ForbiddenCall` when learner code calls them (dlkit's own code, such as
+  the reference answers, still uses the originals).
+"""
+import contextlib
+import importlib
+import signal
+import sys
+import threading
+
+import numpy as np
+
+from ..random import get_rng
+from ..tensor import enable_grad, get_default_dtype, set_default_dtype
+
+
+class CheckTimeout(BaseException):
+    """The learner's code ran past the check's time limit.
+
+    A ``BaseException`` (like ``KeyboardInterrupt``) so that a learner's ``except Exception:`` cannot
+    swallow it and keep the loop going.
+    """
+
+
+class ForbiddenCall(BaseException):
+    """Learner code called a dlkit function the exercise asks you to write yourself."""
+
+    def __init__(self, path):
+        super().__init__(path)
+        self.path = path
+
+
+# ----------------------------------------------------------------------------------------------------
+# Session state
+# ----------------------------------------------------------------------------------------------------
+@contextlib.contextmanager
+def clean_session():
+    """Run the body with float64 as default dtype, gradients on and dlkit's random numbers saved."""
+    rng = get_rng()
+    saved_rng = rng.bit_generator.state  # a check must not shift the notebook's random numbers
+    saved_dtype = get_default_dtype()
+    set_default_dtype(np.float64)
+    try:
+        with enable_grad(), np.errstate(all="ignore"):  # overflow is reported by the check itself
+            yield
+    finally:
+        set_default_dtype(saved_dtype)
+        rng.bit_generator.state = saved_rng
+
+
+# ----------------------------------------------------------------------------------------------------
+# Time limit
+# ----------------------------------------------------------------------------------------------------
+def can_interrupt():
+    """True where :func:`time_limit` can stop a running function (main thread, Unix signals)."""
+    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+
+
+@contextlib.contextmanager
+def time_limit(seconds):
+    """Raise :class:`CheckTimeout` in the body after ``seconds`` of wall time (main thread, Unix)."""
+    if not seconds or not can_interrupt():
+        yield
+        return
+
+    def give_up(signum, frame):
+        raise CheckTimeout(seconds)
+
+    previous = signal.signal(signal.SIGALRM, give_up)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def run_with_time_limit(fn, seconds):
+    """``fn()`` under a time limit: a signal where possible, else a helper thread that is abandoned."""
+    if not seconds or can_interrupt():
+        with time_limit(seconds):
+            return fn()
+    outcome = {}
+
+    def target():
+        try:
+            outcome["value"] = fn()
+        except BaseException as error:  # noqa: BLE001 - handed back to the calling thread
+            outcome["error"] = error
+
+    worker = threading.Thread(target=target, daemon=True, name="dlkit-check")
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        raise CheckTimeout(seconds)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
+
+
+# ----------------------------------------------------------------------------------------------------
+# Forbidden dlkit functions and classes
+# ----------------------------------------------------------------------------------------------------
+def resolve(path):
+    """The object named by a dotted path such as ``"dlkit.functional.cross_entropy"``."""
+    module_name, _, attribute = path.rpartition(".")
+    try:
+        return getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError) as error:
+        raise ValueError(f"forbid: cannot find {path!r} ({error})") from None
+
+
+def _called_from_dlkit(depth):
+    """True when the caller ``depth`` frames up is dlkit's own code (references, layers, losses)."""
+    caller = sys._getframe(depth + 1)
+    module = caller.f_globals.get("__name__", "")
+    return module == "dlkit" or module.startswith("dlkit.")
+
+
+def _function_guard(path, original, calls):
+    def guard(*args, **kwargs):
+        if _called_from_dlkit(1):
+            return original(*args, **kwargs)
+        calls.append(path)
+        raise ForbiddenCall(path)
+    guard.__name__ = getattr(original, "__name__", "guard")
+    guard.__doc__ = getattr(original, "__doc__", None)
+    guard.__wrapped__ = original
+    return guard
+
+
+@contextlib.contextmanager
+def forbidden(paths, namespaces=(), calls=None):
+    """Within the body, learner code calling any of ``paths`` raises :class:`ForbiddenCall`.
+
+    A function is replaced by a guard wherever it is bound: in every loaded ``dlkit`` module and in
+    ``namespaces`` (the learner's globals, so ``from dlkit.functional import cross_entropy`` is caught
+    too). A class keeps its identity (``isinstance`` still works); its ``__init__`` is guarded, which
+    also catches a learner's subclass calling ``super().__init__()``. Attempts are appended to
+    ``calls`` so a learner's ``try/except`` cannot hide them. Everything is restored on exit.
+    """
+    calls = [] if calls is None else calls
+    undo = []
+    try:
+        for path in paths:
+            original = resolve(path)
+            if isinstance(original, type):
+                _guard_class(path, original, calls, undo)
+            else:
+                guard = _function_guard(path, original, calls)
+                places = [m.__dict__ for name, m in list(sys.modules.items())
+                          if (name == "dlkit" or name.startswith("dlkit.")) and m is not None]
+                for namespace in [*places, *namespaces]:
+                    for key, value in list(namespace.items()):
+                        if value is original:
+                            namespace[key] = guard
+                            undo.append(lambda ns=namespace, k=key, v=original: ns.__setitem__(k, v))
+        yield calls
+    finally:
+        for restore in reversed(undo):
+            restore()
+
+
+def _guard_class(path, cls, calls, undo):
+    had_own = "__init__" in cls.__dict__
+    original_init = cls.__init__
+
+    def __init__(self, *args, **kwargs):
+        if not _called_from_dlkit(1):
+            calls.append(path)
+            raise ForbiddenCall(path)
+        original_init(self, *args, **kwargs)
+
+    cls.__init__ = __init__
+    undo.append(lambda: setattr(cls, "__init__", original_init) if had_own else delattr(cls, "__init__"))
+
+
+def subclasses_forbidden(answer, paths):
+    """The first of ``paths`` that the class ``answer`` inherits from (``None`` when none)."""
+    if not isinstance(answer, type):
+        return None
+    for path in paths:
+        if issubclass(answer, resolve(path)):
+            return path
+    return None
