@@ -262,7 +262,7 @@ class TrainingPlayground(LiveDemo):
             "dropout": w.FloatSlider(value=self.dropout, min=0, max=0.8, step=0.05,
                                      description="dropout", style=style, layout=layout),
         }
-        self._lr_slider = w.FloatLogSlider(value=self.lr, base=10, min=-4, max=0, step=0.05,
+        self._lr_slider = w.FloatLogSlider(value=self.lr, base=10, min=-4, max=0, step=0.001,
                                            description="lr", style=style, layout=layout,
                                            readout_format=".3g")
         self._lr_slider.observe(lambda change: self.set_lr(change["new"]), names="value")
