@@ -116,7 +116,8 @@ class LiveDemo:
         self._picture = w.HTML()
         self._status = w.HTML()
         buttons = w.HBox([self._reset_button, self._step_button, self._play])
-        self._widget = w.VBox([buttons, *self._controls(), self._picture, self._status])
+        self._widget = w.VBox([w.HTML(control_css(self.css_class, self.scale)), buttons,
+                               *self._controls(), self._picture, self._status])
         self._widget.add_class(self.css_class)
         self._redraw()
 
@@ -133,3 +134,14 @@ class LiveDemo:
         self._status.value = (f'<pre class="{self.css_class}-status" style="font-size:'
                               f'{100 * self.scale:.0f}%">{escape(repr(self))}</pre>')
 
+
+
+def control_css(css_class, scale):
+    """A ``<style>`` that scales the text of the sliders, dropdowns and readouts (for a projector).
+
+    Only the controls: the pictures set their own sizes (and a CSS font-size would override an SVG's).
+    """
+    size = f"{13 * scale:.0f}px"
+    parts = [f".{css_class} {sel}" for sel in (".widget-label", ".widget-readout", "select", "input",
+                                                ".widget-button", ".widget-inline-hbox label")]
+    return f"<style>{', '.join(parts)} {{font-size: {size}; line-height: 1.3}}</style>"

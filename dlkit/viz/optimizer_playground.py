@@ -165,7 +165,8 @@ class OptimizerPlayground(LiveDemo):
                 setattr(self, name, check_number("OptimizerPlayground", name, settings.pop(name),
                                                  low=low, low_open=name == "lr"))
         if "betas" in settings:
-            self.betas = tuple(settings.pop("betas"))
+            self.betas = tuple(check_number("OptimizerPlayground", f"betas[{k}]", b, low=0, high=0.9999)
+                               for k, b in enumerate(settings.pop("betas")))
         if settings:
             raise VizArgumentError(f"OptimizerPlayground.configure: unknown settings {sorted(settings)}")
         self.reset()

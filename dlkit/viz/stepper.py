@@ -402,7 +402,9 @@ class BackwardStepper:
         self._reset_button.on_click(lambda _: self._from_widget(self.reset))
         self._slider.observe(self._on_slider, names="value")
         controls = w.HBox([self._reset_button, self._back_button, self._step_button, self._play])
-        self._widget = w.VBox([controls, w.HBox([self._slider, self._speed]), self._graph_view,
+        from .live_demo import control_css
+        self._widget = w.VBox([w.HTML(control_css("dlkit-stepper", self.scale)), controls,
+                               w.HBox([self._slider, self._speed]), self._graph_view,
                                self._formula_view])
         self._widget.add_class("dlkit-stepper")
         self._refresh()

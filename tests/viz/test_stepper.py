@@ -190,7 +190,7 @@ def test_play_runs_in_the_browser_through_links_to_the_slider():
     play_link, speed_link = stepper._links
     assert play_link.source == (stepper._play, "value") and play_link.target == (stepper._slider, "value")
     assert speed_link.target == (stepper._play, "interval")
-    buttons = [b.description for b in stepper.widget.children[0].children[:3]]
+    buttons = [b.description for b in stepper.widget.children[1].children[:3]]
     assert buttons == ["⟲ Reset", "◀ Back", "Step ▶"]
 
 
