@@ -59,6 +59,13 @@ class BackwardStepper:
         ``max_nodes`` is shown as a window of the ``max_nodes`` nodes nearest the current step
         (laying out hundreds of nodes takes Graphviz seconds, and nobody can read them anyway).
 
+    Notes
+    -----
+    The stepper owns its graph's ``.grad`` while it is attached; the newest stepper on a graph wins,
+    and any outside change to one of those ``.grad`` (``backward()``, ``zero_grad()``) detaches it
+    (``stepper.detached`` then says why, and its actions raise :class:`StepperDetached`). The full
+    rule is in this module's docstring.
+
     Examples
     --------
     >>> a = dlkit.Tensor(2.0, requires_grad=True, name="a")
