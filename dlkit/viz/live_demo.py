@@ -6,6 +6,7 @@ methods, so a lecture, a test or nbval can drive it without a browser:
 * ``step()`` — one step of whatever the demo shows (an optimizer step, a training step, the next
   output cell of a convolution), then a redraw;
 * ``play(n)`` — ``n`` steps, one redraw at the end;
+  (they return None, so a cell ending in ``demo.play(20)`` does not show the widget a second time)
 * ``reset()`` — back to the start with the current settings.
 
 The widget (built on first display) adds buttons and sliders that call those methods. **Play runs in
@@ -41,7 +42,6 @@ class LiveDemo:
         """One step, then a redraw."""
         self._advance()
         self._redraw()
-        return self
 
     def play(self, n=10):
         """``n`` steps, then one redraw."""
@@ -50,17 +50,15 @@ class LiveDemo:
             if self._advance() is False:
                 break
         self._redraw()
-        return self
 
     def frame(self):
         """What one tick of the Play button does: ``steps_per_frame`` steps and a redraw."""
-        return self.play(self.steps_per_frame)
+        self.play(self.steps_per_frame)
 
     def reset(self):
         """Back to the start, keeping the current settings."""
         self._restart()
         self._redraw()
-        return self
 
     # -- to be defined by each demo ------------------------------------------------------------------
     def _advance(self):  # pragma: no cover - abstract

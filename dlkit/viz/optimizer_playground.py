@@ -170,7 +170,6 @@ class OptimizerPlayground(LiveDemo):
         if settings:
             raise VizArgumentError(f"OptimizerPlayground.configure: unknown settings {sorted(settings)}")
         self.reset()
-        return self
 
     # -- what is shown -------------------------------------------------------------------------------
     def __repr__(self):

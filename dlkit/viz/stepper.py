@@ -36,7 +36,7 @@ import numpy as np
 
 from ..errors import GradientError
 from ..tensor import Tensor
-from .arguments import StepperDetached, check_number, check_scale
+from .arguments import StepperDetached, check_choice, check_number, check_scale
 from .preview import format_number, format_shape, format_value
 
 _LIVE = weakref.WeakSet()   # every stepper still attached to its graph (rule 2 looks here)
@@ -90,6 +90,7 @@ class BackwardStepper:
         self.root, self.params = root, params
         self.scale = check_scale("BackwardStepper", scale)
         check_number("BackwardStepper", "max_nodes", max_nodes, low=1, integer=True, allow_none=True)
+        check_choice("BackwardStepper", "rankdir", rankdir, ("auto", "LR", "TB", "RL", "BT"))
         self._draw_options = {"rankdir": rankdir, "max_nodes": max_nodes, "collapse": collapse}
         self._nodes = _needing_grad(root)  # every tensor whose .grad the engine may set
         self._original = [n.grad for n in self._nodes]

@@ -181,7 +181,6 @@ class TrainingPlayground(LiveDemo):
                 value = check_choice("TrainingPlayground", "dataset", value, tuple(DATASETS))
             setattr(self, "optimizer_name" if name == "optimizer" else name, value)
         self.reset()
-        return self
 
     def set_lr(self, lr):
         """Change the learning rate of the running optimizer, without starting again."""
