@@ -69,7 +69,7 @@ def parameter_names(params):
     elif isinstance(params, dict):
         pairs = params.items()
     else:
-        raise TypeError(f"draw_graph: params= should be a Module or a dict name -> Tensor, "
+        raise VizArgumentError(f"draw_graph: params= should be a Module or a dict name -> Tensor, "
                         f"got {type(params).__name__}")
     return {id(t): name for name, t in pairs}
 
@@ -135,7 +135,7 @@ def draw_graph(root, params=None, rankdir="auto", show_data=True, show_grad=True
     >>> draw_graph(loss)          # doctest: +SKIP
     """
     if not isinstance(root, Tensor):
-        raise TypeError(f"draw_graph: expected a dlkit Tensor, got {type(root).__name__}")
+        raise VizArgumentError(f"draw_graph: expected a dlkit Tensor, got {type(root).__name__}")
     check_choice("draw_graph", "rankdir", rankdir, ("auto", "LR", "TB", "RL", "BT"))
     if not (collapse is None or collapse == "module" or
             (isinstance(collapse, int) and not isinstance(collapse, bool) and collapse >= 0)):

@@ -36,7 +36,7 @@ import numpy as np
 
 from ..errors import GradientError
 from ..tensor import Tensor
-from .arguments import StepperDetached, check_choice, check_number, check_scale
+from .arguments import StepperDetached, VizArgumentError, check_choice, check_number, check_scale
 from .preview import format_number, format_shape, format_value
 
 _LIVE = weakref.WeakSet()   # every stepper still attached to its graph (rule 2 looks here)
@@ -79,7 +79,7 @@ class BackwardStepper:
     def __init__(self, root, params=None, scale=1.0, zero_grad=True, rankdir="auto", max_nodes=80,
                  collapse=None):
         if not isinstance(root, Tensor):
-            raise TypeError(f"BackwardStepper: expected a dlkit Tensor, got {type(root).__name__}")
+            raise VizArgumentError(f"BackwardStepper: expected a dlkit Tensor, got {type(root).__name__}")
         if not root.requires_grad:
             raise GradientError("BackwardStepper: the root does not require grad, so there is no "
                                 "backward pass to step through; build it from tensors made with "
