@@ -3,10 +3,12 @@
 * :func:`clean_session` runs a check with dlkit's defaults (float64, gradients on, the random
   numbers untouched, numpy warnings silenced) whatever the notebook set, and restores the session.
 * :func:`time_limit` stops a learner's function that never returns. In the main thread on Unix —
-  where Jupyter runs every cell — a ``SIGALRM`` timer raises :class:`CheckTimeout` inside the running
-  Python code, so the notebook gets control back and the kernel lives on. Elsewhere (Windows, or a
-  check called from another thread) signals are not available: the check then runs in a helper
-  thread and is abandoned after the limit; its function may keep running in the background until
+  where Jupyter runs every cell — a timer signal raises :class:`CheckTimeout` inside the running
+  Python code, so the notebook gets control back and the kernel lives on. The limit is CPU time
+  (``SIGPROF``), so a busy machine does not fail a slow-but-right answer; a wall-clock ``SIGALRM`` at
+  three times the limit stops code that sleeps or waits. Elsewhere (Windows, or a check called from
+  another thread) signals are not available: the check then runs in a helper thread that is
+  abandoned after the limit in wall-clock time; its function may keep running in the background until
   it ends (restart the kernel to stop it). A signal cannot interrupt one long C call (a huge numpy
   operation); it takes effect when that call returns.
 * :func:`forbidden` swaps dlkit functions and classes an exercise asks you to write yourself for
@@ -67,9 +69,17 @@ def can_interrupt():
     return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
 
 
+WALL_FACTOR = 3  # a function that waits (sleep, input) instead of computing is stopped after 3× the limit
+
+
 @contextlib.contextmanager
 def time_limit(seconds):
-    """Raise :class:`CheckTimeout` in the body after ``seconds`` of wall time (main thread, Unix)."""
+    """Raise :class:`CheckTimeout` in the body after ``seconds`` of CPU time (main thread, Unix).
+
+    The limit counts the computing the code does (``ITIMER_PROF``: CPU time of this process), not the
+    wall clock, so a check does not give up on a right answer because the machine is busy; a second,
+    wall-clock timer stops code that waits instead of computing after ``WALL_FACTOR`` times the limit.
+    """
     if not seconds or not can_interrupt():
         yield
         return
@@ -77,13 +87,16 @@ def time_limit(seconds):
     def give_up(signum, frame):
         raise CheckTimeout(seconds)
 
-    previous = signal.signal(signal.SIGALRM, give_up)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    previous = {number: signal.signal(number, give_up) for number in (signal.SIGPROF, signal.SIGALRM)}
+    signal.setitimer(signal.ITIMER_PROF, seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds * WALL_FACTOR)
     try:
         yield
     finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
         signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def run_with_time_limit(fn, seconds):

@@ -320,7 +320,7 @@ CASES = {
     "ch2.numerical_gradient": (numgrad_right, [(numgrad_forgets_restore, "")]),
     "ch2.softplus": (softplus_stable, [(softplus_naive, "inf")]),
     "ch3.mse": (mse_right, [(mse_sum, "the mean")]),
-    "ch3.bce": (bce_right, [(bce_no_minus, "minus sign")]),
+    "ch3.bce": (bce_right, [(bce_no_minus, "is off")]),
     "ch3.bce_with_logits": (bce_logits_right, [(bce_logits_naive, "large logits"),
                                                (bce_logits_relu, "exactly 0")]),
     "ch3.train_logistic": (logistic_right, [(logistic_in_order, "rng.permutation")]),

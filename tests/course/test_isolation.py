@@ -73,14 +73,15 @@ def forever_swallowing_exceptions(*args):
 @pytest.mark.parametrize("answer", [forever, forever_swallowing_exceptions])
 def test_a_function_that_never_returns_fails_after_the_time_limit(answer):
     set_timeout(0.5)
-    previous_handler = signal.getsignal(signal.SIGALRM)
+    previous = [signal.getsignal(signal.SIGALRM), signal.getsignal(signal.SIGPROF)]
     start = time.perf_counter()
     result = run_check("ch3.softmax", answer)
     elapsed = time.perf_counter() - start
     assert not result.passed and "gave up after 0.5 s" in result.message
-    assert elapsed < 3
-    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0), "the timer must be disarmed"
-    assert signal.getsignal(signal.SIGALRM) is previous_handler
+    assert elapsed < 5  # 0.5 s of CPU for the busy loop; 3 × 0.5 s of wall time for the sleeping one
+    for timer in (signal.ITIMER_REAL, signal.ITIMER_PROF):
+        assert signal.getitimer(timer) == (0.0, 0.0), "the timers must be disarmed"
+    assert [signal.getsignal(signal.SIGALRM), signal.getsignal(signal.SIGPROF)] == previous
     assert run_check("ch3.softmax", softmax_right).passed  # and the next check runs normally
 
 
@@ -130,6 +131,17 @@ def test_time_limit_settings_global_environment_and_per_check(monkeypatch, tempo
 def test_time_limit_context_raises_check_timeout_in_the_main_thread():
     with pytest.raises(CheckTimeout), time_limit(0.2):
         forever()
+
+
+def test_the_limit_counts_computing_not_waiting_for_a_busy_machine():
+    # 0.6 s of sleeping uses almost no CPU: under a 0.3 s CPU limit it is not stopped (the wall-clock
+    # backstop is 3 × 0.3 s), while 0.6 s of computing is.
+    with time_limit(0.3):
+        time.sleep(0.6)
+    with pytest.raises(CheckTimeout), time_limit(0.3):
+        end = time.process_time() + 0.6
+        while time.process_time() < end:
+            pass
 
 
 # ----------------------------------------------------------------------------------------------------
