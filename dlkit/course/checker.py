@@ -68,7 +68,8 @@ def register(name, hint=None, *, hints=None, forbid=(), forbid_subclass_of=(), t
         contain the answer's code (``tests/course/test_hints.py`` scans them).
     forbid : sequence of str, optional
         Dotted paths of dlkit functions or classes the exercise asks you to write yourself, e.g.
-        ``("dlkit.functional.cross_entropy", "dlkit.nn.CrossEntropyLoss")``. The check runs with them
+        ``("dlkit.functional.cross_entropy", "dlkit.nn.CrossEntropyLoss", "dlkit.Tensor.softmax")``
+        (functions, classes or Tensor methods). The check runs with them
         disabled for learner code; an answer calling one fails with "write it yourself".
     forbid_subclass_of : sequence of str, optional
         Dotted paths of dlkit classes a class answer may not inherit from, e.g. ``("dlkit.nn.Linear",)``.

@@ -126,12 +126,26 @@ def run_with_time_limit(fn, seconds):
 # Forbidden dlkit functions and classes
 # ----------------------------------------------------------------------------------------------------
 def resolve(path):
-    """The object named by a dotted path such as ``"dlkit.functional.cross_entropy"``."""
-    module_name, _, attribute = path.rpartition(".")
-    try:
-        return getattr(importlib.import_module(module_name), attribute)
-    except (ImportError, AttributeError) as error:
-        raise ValueError(f"forbid: cannot find {path!r} ({error})") from None
+    """The object named by a dotted path: ``"dlkit.functional.cross_entropy"``, ``"dlkit.nn.Linear"``
+    or a method such as ``"dlkit.Tensor.softmax"``."""
+    return _locate(path)[2]
+
+
+def _locate(path):
+    """``(owner, attribute, object)`` for a dotted path; the owner is a module or a class."""
+    parts = path.split(".")
+    for split in range(len(parts) - 1, 0, -1):
+        try:
+            owner = importlib.import_module(".".join(parts[:split]))
+        except ImportError:
+            continue
+        try:
+            for name in parts[split:-1]:
+                owner = getattr(owner, name)
+            return owner, parts[-1], getattr(owner, parts[-1])
+        except AttributeError as error:
+            raise ValueError(f"forbid: cannot find {path!r} ({error})") from None
+    raise ValueError(f"forbid: cannot find {path!r} (no module to import)")
 
 
 def _called_from_dlkit(depth):
@@ -167,9 +181,15 @@ def forbidden(paths, namespaces=(), calls=None):
     undo = []
     try:
         for path in paths:
-            original = resolve(path)
+            owner, attribute, original = _locate(path)
             if isinstance(original, type):
                 _guard_class(path, original, calls, undo)
+            elif isinstance(owner, type):  # a method: guarded on its class, for every instance
+                guard = _function_guard(path, original, calls)
+                had_own = attribute in owner.__dict__
+                setattr(owner, attribute, guard)
+                undo.append(lambda c=owner, a=attribute, v=original, own=had_own:
+                            setattr(c, a, v) if own else delattr(c, a))
             else:
                 guard = _function_guard(path, original, calls)
                 places = [m.__dict__ for name, m in list(sys.modules.items())

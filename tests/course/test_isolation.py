@@ -260,3 +260,19 @@ def test_a_forbidden_path_that_does_not_exist_is_a_clear_error(temporary_check):
     name = temporary_check("t.typo", check_ce, forbid=("dlkit.functional.cross_entropi",))
     with pytest.raises(ValueError, match="cross_entropi"):
         run_check(name, ce_by_hand)
+
+
+def check_sigmoid(answer):
+    x = np.linspace(-3, 3, 7)
+    cases = [("7 values in [-3, 3]", (x,))]
+    return check_tensor_function(answer, dlkit.functional.sigmoid, cases, ("x",))  # dlkit's own code
+
+
+def test_a_forbidden_tensor_method_fails_when_called_and_is_restored(temporary_check):
+    name = temporary_check("t.sigmoid", check_sigmoid, forbid=("dlkit.Tensor.sigmoid",))
+    method = dlkit.Tensor.sigmoid
+    calls_method = run_check(name, lambda x: x.sigmoid())
+    assert not calls_method.passed and "dlkit's Tensor.sigmoid" in calls_method.message
+    assert run_check(name, lambda x: 1 / (1 + (-x).exp())).passed
+    assert dlkit.Tensor.sigmoid is method
+    assert np.isclose(dlkit.Tensor(0.0).sigmoid().item(), 0.5)
