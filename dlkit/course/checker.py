@@ -259,7 +259,21 @@ def _display(result):
 
 
 def _load_references():
-    from .references import chapter1, chapter2, chapter3, chapter4  # noqa: F401 - they register
+    """Import every ``references/chapterN.py``: each registers its checks (a new chapter needs no edit here)."""
+    global _references_loaded
+    if _references_loaded:
+        return
+    import importlib
+    import pkgutil
+
+    from . import references
+    for module in pkgutil.iter_modules(references.__path__):
+        if module.name.startswith("chapter"):
+            importlib.import_module(f"{references.__name__}.{module.name}")
+    _references_loaded = True
+
+
+_references_loaded = False
 
 
 # ----------------------------------------------------------------------------------------------------

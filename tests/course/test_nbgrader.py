@@ -51,6 +51,8 @@ def course(tmp_path_factory):
 
 def test_the_source_marks_answer_cells_as_solutions_and_check_cells_as_graded_tests():
     solution = nbformat.read(str(CHAPTER), as_version=4)
+    for cell in solution.cells:  # derive everything, as for a solution notebook without metadata
+        cell.metadata.pop("nbgrader", None)
     graded = graded_notebook(solution, points=2)
     kinds = [c.metadata.get("nbgrader", {}) for c in graded.cells]
     answers = [k for k in kinds if k.get("solution")]
@@ -62,6 +64,18 @@ def test_the_source_marks_answer_cells_as_solutions_and_check_cells_as_graded_te
     hidden = [c.source for c in graded.cells if c.metadata.get("nbgrader", {}).get("grade")]
     assert all("### BEGIN HIDDEN TESTS" in s and "_checker.run_check(" in s for s in hidden)
     assert "nbgrader" not in solution.cells[1].metadata, "the solution must not be modified"
+
+
+def test_nbgrader_metadata_an_author_wrote_is_kept_and_missing_metadata_is_derived():
+    solution = nbformat.v4.new_notebook()
+    own = {"grade": True, "grade_id": "mine", "locked": True, "points": 3, "schema_version": 3,
+           "solution": False, "task": False}
+    solution.cells = [nbformat.v4.new_code_cell('check("ch3.mse", mse)', metadata={"nbgrader": own}),
+                      nbformat.v4.new_code_cell('check("ch3.bce", bce)')]
+    graded = graded_notebook(solution)
+    assert graded.cells[0].metadata["nbgrader"] == own
+    assert graded.cells[0].source.startswith('check("ch3.mse", mse)\n### BEGIN HIDDEN TESTS')
+    assert graded.cells[1].metadata["nbgrader"]["grade_id"] == "check-ch3-bce"
 
 
 def test_released_student_notebooks_are_the_exercise_notebooks(course):
