@@ -120,7 +120,7 @@ def assert_fraction(got, expected, what, hint=None, atol=1e-12):
     number = float(array.reshape(-1)[0])
     if not 0.0 <= number <= 1.0:
         raise Mismatch(f"{what}: expected a fraction in [0, 1], got {number:g}", hint)
-    assert_close(number, expected, what, hint, rtol=0.0, atol=atol)
+    assert_close(array.reshape(()), expected, what, hint, rtol=0.0, atol=atol)  # keeps its precision
 
 
 def assert_named_shapes(got, expected, owner, hints=None):

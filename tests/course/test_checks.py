@@ -44,10 +44,13 @@ def forward_difference(f, x, h):
 # wrong answers live in test_checks_ch1.py.
 from test_checks_ch1 import CH1_CASES
 
-
 # ----------------------------------------------------------------------------------------------------
 # Chapter 2
 # ----------------------------------------------------------------------------------------------------
+# The max_backward and jacobian checks and their right and wrong answers live in test_checks_ch2.py.
+from test_checks_ch2 import CH2_CASES
+
+
 def unbroadcast_right(grad, shape):
     while grad.ndim > len(shape):
         grad = grad.sum(axis=0)
@@ -315,12 +318,13 @@ CASES = {
     # name: (right answer, [(wrong answer, fragment the message must contain), ...])
     "ch1.derivative": (central, [(forward_difference, "exact value")]),
     **CH1_CASES,
+    **CH2_CASES,
     "ch2.unbroadcast": (unbroadcast_right, [(unbroadcast_leading_only, "has shape")]),
     "ch2.matmul_backward": (matmul_right, [(matmul_untransposed, "has shape")]),
     "ch2.numerical_gradient": (numgrad_right, [(numgrad_forgets_restore, "")]),
     "ch2.softplus": (softplus_stable, [(softplus_naive, "inf")]),
     "ch3.mse": (mse_right, [(mse_sum, "the mean")]),
-    "ch3.bce": (bce_right, [(bce_no_minus, "is off")]),
+    "ch3.bce": (bce_right, [(bce_no_minus, "mind the sign")]),
     "ch3.bce_with_logits": (bce_logits_right, [(bce_logits_naive, "large logits"),
                                                (bce_logits_relu, "exactly 0")]),
     "ch3.train_logistic": (logistic_right, [(logistic_in_order, "rng.permutation")]),
@@ -335,7 +339,7 @@ CASES = {
                               ("linear_constant", "same value")]),
     "ch4.make_mlp": (mlp_right, [(mlp_relu_at_end, "is off")]),
     "ch4.accuracy": (accuracy_right, [(accuracy_wrong_axis, "")]),
-    "ch4.train_step": (train_step_right, [(train_step_no_zero_grad, "zero_grad")]),
+    "ch4.train_step": (train_step_right, [(train_step_no_zero_grad, "clear them before every backward()")]),
     "ch4.train_epoch": (train_epoch_right, [(train_epoch_mean_of_batches, "weight each batch"),
                                             (train_epoch_one_step, "one optimizer step per batch")]),
 }
