@@ -1,7 +1,8 @@
 """A check judges the answer, not the learner's session: clean state, a time limit, forbidden helpers.
 
-* :func:`clean_session` runs a check with dlkit's defaults (float64, gradients on, the random
-  numbers untouched, numpy warnings silenced) whatever the notebook set, and restores the session.
+* :func:`clean_session` runs a check with dlkit's defaults (float64, gradients on, numpy warnings
+  silenced) whatever the notebook set, and restores the session (also dlkit's and numpy's random
+  numbers, so running a check does not change what the notebook draws next).
 * :func:`time_limit` stops a learner's function that never returns. In the main thread on Unix —
   where Jupyter runs every cell — a timer signal raises :class:`CheckTimeout` inside the running
   Python code, so the notebook gets control back and the kernel lives on. The limit is CPU time
@@ -50,7 +51,9 @@ class ForbiddenCall(BaseException):
 def clean_session():
     """Run the body with float64 as default dtype, gradients on and dlkit's random numbers saved."""
     rng = get_rng()
-    saved_rng = rng.bit_generator.state  # a check must not shift the notebook's random numbers
+    # a check must not shift the notebook's random numbers: dlkit's, or numpy's global ones that a
+    # learner's function may draw from
+    saved_rng, saved_numpy = rng.bit_generator.state, np.random.get_state()
     saved_dtype = get_default_dtype()
     set_default_dtype(np.float64)
     try:
@@ -59,6 +62,7 @@ def clean_session():
     finally:
         set_default_dtype(saved_dtype)
         rng.bit_generator.state = saved_rng
+        np.random.set_state(saved_numpy)
 
 
 # ----------------------------------------------------------------------------------------------------

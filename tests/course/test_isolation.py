@@ -37,6 +37,19 @@ def test_a_right_answer_passes_after_the_notebook_set_float32_and_leaked_no_grad
     assert dlkit.is_grad_enabled()
 
 
+def test_a_check_does_not_move_numpys_global_random_numbers(temporary_check):
+    def draws(answer):
+        answer()
+        return "ok"
+
+    name = temporary_check("t.draws", draws)
+    np.random.seed(3)
+    expected = np.random.rand(2)
+    np.random.seed(3)
+    assert run_check(name, lambda: np.random.rand(5)).passed
+    assert np.array_equal(np.random.rand(2), expected)
+
+
 def test_the_check_sees_float64_and_gradients_on(temporary_check):
     seen = {}
 
