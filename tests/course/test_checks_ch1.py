@@ -363,3 +363,14 @@ def test_a_value_that_wraps_dlkit_tensors_is_refused():
             super().__init__(dlkit.Tensor(float(data)).item(), parents, op)
     result = run_check("ch1.value", Wrapped)
     assert not result.passed and "write it yourself" in result.message, str(result)
+
+
+def test_a_mul_that_forgets_plain_numbers_is_told_to_wrap_them():
+    Right = make_value()
+
+    class NoLift(Right):
+        def __mul__(self, other):
+            out = Right.__mul__(self, other) if isinstance(other, Right) else None
+            return out if out is not None else Right(self.data * other.data)  # float has no .data
+    result = run_check("ch1.value", NoLift)
+    assert not result.passed and "a * 3.5" in str(result) and "turn it into a Value" in str(result), str(result)

@@ -248,7 +248,14 @@ def check_value(Value):
     rng = np.random.default_rng(31)
     for label, expression, values in ONE_OP:
         leaves = _learner_leaves(Value, values)
-        out = expression(*leaves)
+        try:
+            out = expression(*leaves)
+        except AttributeError as error:
+            if "'float' object" not in str(error) and "'int' object" not in str(error):
+                raise
+            raise Mismatch(f"{label} raised AttributeError: {error}",
+                           "an op can meet a plain number (a * 3.5): turn it into a Value first, as "
+                           "__add__ does") from None
         if not hasattr(out, "data") or not hasattr(out, "local_backward"):
             raise Mismatch(f"{label} returned a {type(out).__name__}, expected a Value",
                            "every op returns a new Value (with .data, .grad, .parents and "
