@@ -324,7 +324,7 @@ CASES = {
     "ch2.numerical_gradient": (numgrad_right, [(numgrad_forgets_restore, "")]),
     "ch2.softplus": (softplus_stable, [(softplus_naive, "inf")]),
     "ch3.mse": (mse_right, [(mse_sum, "the mean")]),
-    "ch3.bce": (bce_right, [(bce_no_minus, "minus sign")]),
+    "ch3.bce": (bce_right, [(bce_no_minus, "mind the sign")]),
     "ch3.bce_with_logits": (bce_logits_right, [(bce_logits_naive, "large logits"),
                                                (bce_logits_relu, "exactly 0")]),
     "ch3.train_logistic": (logistic_right, [(logistic_in_order, "rng.permutation")]),
@@ -339,7 +339,7 @@ CASES = {
                               ("linear_constant", "same value")]),
     "ch4.make_mlp": (mlp_right, [(mlp_relu_at_end, "is off")]),
     "ch4.accuracy": (accuracy_right, [(accuracy_wrong_axis, "")]),
-    "ch4.train_step": (train_step_right, [(train_step_no_zero_grad, "zero_grad")]),
+    "ch4.train_step": (train_step_right, [(train_step_no_zero_grad, "clear them before every backward()")]),
     "ch4.train_epoch": (train_epoch_right, [(train_epoch_mean_of_batches, "weight each batch"),
                                             (train_epoch_one_step, "one optimizer step per batch")]),
 }
@@ -433,3 +433,25 @@ def test_failed_check_shows_one_short_line_in_ipython_instead_of_a_traceback():
     lines = caught.value._render_traceback_()
     assert len(lines) == 1 and "ch3.mse" in lines[0] and "checker.py" not in lines[0]
     assert "the mean" in str(caught.value)  # the exception's own message keeps the full feedback
+
+
+def in_float32(answer):
+    """``answer`` with every float result turned into float32 (Tensors through ``.float()``)."""
+    def cast(value):
+        if isinstance(value, dlkit.Tensor) and value.dtype.kind == "f":
+            return value.float()
+        if isinstance(value, np.ndarray | np.floating | float) and np.asarray(value).dtype.kind == "f":
+            return np.float32(value) if np.ndim(value) == 0 else np.asarray(value, dtype=np.float32)
+        if isinstance(value, tuple):
+            return tuple(cast(v) for v in value)
+        return value
+
+    def wrapped(*args):
+        return cast(answer(*args))
+    return wrapped
+
+
+@pytest.mark.parametrize("name", [n for n in sorted(CASES) if not isinstance(resolve(CASES[n][0]), type)])
+def test_every_check_accepts_a_right_answer_computed_in_float32(name):
+    result = run_check(name, in_float32(resolve(CASES[name][0])))
+    assert result.passed, str(result)

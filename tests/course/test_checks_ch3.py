@@ -97,3 +97,54 @@ def test_a_trainer_that_never_clears_gradients_fails():
 
 def test_a_trainer_returning_one_thing_is_told_to_return_w_and_b():
     fails("ch3.train_logistic", lambda X, y, lr, epochs, batch_size, rng: np.zeros(3), "a pair (w, b)")
+
+
+# ----------------------------------------------------------------------------------------------------
+# An answer that calls the dlkit function the exercise asks you to write: "write it yourself"
+# ----------------------------------------------------------------------------------------------------
+def test_mse_answered_with_nn_mse_loss_is_told_to_write_it_itself():
+    fails("ch3.mse", lambda pred, target: dlkit.nn.MSELoss()(pred, target), "write it yourself", "MSELoss")
+
+
+def test_cross_entropy_answered_with_f_cross_entropy_is_told_to_write_it_itself():
+    from dlkit import functional as F
+    fails("ch3.cross_entropy", lambda z, y: F.cross_entropy(z, dlkit.Tensor(y)), "write it yourself",
+          "cross_entropy")
+
+
+def test_cross_entropy_via_f_log_softmax_is_told_to_write_it_itself():
+    from dlkit import functional as F
+    fails("ch3.cross_entropy", lambda z, y: -F.log_softmax(z, axis=-1)[np.arange(len(y)), y].mean(),
+          "write it yourself", "log_softmax")
+
+
+def test_softmax_answered_with_f_softmax_is_told_to_write_it_itself():
+    from dlkit import functional as F
+    fails("ch3.softmax", lambda z: F.softmax(z, axis=-1), "write it yourself")
+
+
+def test_bce_with_logits_answered_with_the_dlkit_loss_is_told_to_write_it_itself():
+    fails("ch3.bce_with_logits", lambda z, y: dlkit.nn.BCEWithLogitsLoss()(z, y), "write it yourself")
+
+
+def test_a_trainer_using_optim_sgd_is_told_to_write_the_update_itself():
+    def with_sgd(X, y, lr, epochs, batch_size, rng):
+        w = dlkit.Tensor(np.zeros(X.shape[1]), requires_grad=True)
+        b = dlkit.Tensor(0.0, requires_grad=True)
+        dlkit.optim.SGD([w, b], lr=lr)
+        return w, b
+    fails("ch3.train_logistic", with_sgd, "write it yourself", "SGD")
+
+
+def test_bce_summed_instead_of_averaged_fails():
+    fails("ch3.bce", lambda p, y: -(y * p.log() + (1 - y) * (1 - p).log()).sum(), "is off")
+
+
+def test_correct_float32_answers_pass_the_new_checks():
+    def bce_logits_float32(z, y):
+        z, y = z.float(), y.float()
+        return (dlkit.maximum(z, 0.0) - z * y + ((-z.abs()).exp() + 1).log()).mean()
+    assert run_check("ch3.bce_with_logits", bce_logits_float32).passed
+    trainer = _trainer()
+    assert run_check("ch3.train_logistic", lambda X, y, lr, epochs, batch_size, rng: trainer(
+        X.astype(np.float32), y.astype(np.float32), lr, epochs, batch_size, rng)).passed

@@ -1,5 +1,7 @@
 """Chapter 4's checks catch the plausible wrong answers a learner really writes (each test must fail
 the check), and their messages point at the real problem."""
+from itertools import pairwise
+
 import numpy as np
 
 import dlkit
@@ -80,7 +82,7 @@ def test_train_step_returning_the_loss_tensor_fails():
         loss.backward()
         optimizer.step()
         return loss
-    fails("ch4.train_step", returns_tensor, "returned the loss Tensor", "loss.item()")
+    fails("ch4.train_step", returns_tensor, "returned the loss Tensor", ".item()")
 
 
 def test_train_epoch_summing_loss_tensors_is_told_it_keeps_graphs_alive():
@@ -94,7 +96,7 @@ def test_train_epoch_summing_loss_tensors_is_told_it_keeps_graphs_alive():
             total = total + loss * len(X)
             count += len(X)
         return (total / count).item()  # even a float at the end: the graphs lived all epoch
-    fails("ch4.train_epoch", keeps_graphs, "keeps every batch's graph alive", "loss.item()")
+    fails("ch4.train_epoch", keeps_graphs, "keeps every batch's graph alive", ".item()")
 
 
 def two_layer(mask=True, mean=True):
@@ -126,3 +128,36 @@ def test_two_layer_backward_without_max_subtraction_fails_on_large_logits():
         dz1 = dz2 @ W2 * (z1 > 0)
         return dz1.T @ X, dz1.sum(axis=0), dz2.T @ h, dz2.sum(axis=0)
     fails("ch4.two_layer_backward", unstable, "large logits", "maximum")
+
+
+def test_linear_wrapping_nn_linear_is_told_to_write_it_itself():
+    class Wrapper(nn.Module):
+        def __init__(self, n_in, n_out):
+            super().__init__()
+            inner = nn.Linear(n_in, n_out)
+            self.weight, self.bias = inner.weight, inner.bias
+
+        def forward(self, x):
+            return x @ self.weight.T + self.bias
+    fails("ch4.Linear", Wrapper, "write it yourself", "nn.Linear")
+
+
+def test_linear_forward_through_f_linear_is_told_to_write_it_itself():
+    from dlkit import functional as F
+
+    class ViaFunctional(linear_class(lambda i, o: uniform(i, o, 1 / np.sqrt(i)))):
+        def forward(self, x):
+            return F.linear(x, self.weight, self.bias)
+    fails("ch4.Linear", ViaFunctional, "write it yourself", "functional.linear")
+
+
+def test_make_mlp_without_relus_fails_on_the_outputs():
+    def all_linear(sizes):
+        return nn.Sequential(*[nn.Linear(a, b) for a, b in pairwise(sizes)])
+    fails("ch4.make_mlp", all_linear, "is off")
+
+
+def test_a_correct_float32_two_layer_backward_passes():
+    right = two_layer()
+    assert run_check("ch4.two_layer_backward", lambda *arrays: right(
+        *[a.astype(np.float32) if a.dtype.kind == "f" else a for a in arrays])).passed

@@ -188,7 +188,7 @@ def test_the_code_detector_finds_code_and_leaves_math_and_prose(text, expected):
 
 # Hints that still give code away, to be rewritten by the chapter authors (each is a strict xfail:
 # when its hints are fixed this test XPASSes and fails, so the entry must then be removed here).
-GIVES_CODE_AWAY = {"ch3.cross_entropy", "ch4.Linear", "ch4.make_mlp", "ch4.train_step", "ch4.train_epoch"}
+GIVES_CODE_AWAY = set()
 
 
 @pytest.mark.parametrize("name", [

@@ -17,7 +17,10 @@ def mse(pred, target):
     return F.mse_loss(pred, target)
 
 
-@register("ch3.mse")
+@register("ch3.mse", hints=[
+    "the loss is one number: the average, over every entry, of the squared difference",
+    "square the differences with Tensor operations, then take their mean (not their sum)",
+], forbid=("dlkit.functional.mse_loss", "dlkit.nn.MSELoss"))
 def check_mse(answer):
     rng = np.random.default_rng(31)
     cases = [("shape (8,)", (rng.standard_normal(8), rng.standard_normal(8))),
@@ -31,7 +34,10 @@ def bce(probs, target):
     return F.binary_cross_entropy(probs, target)
 
 
-@register("ch3.bce", hint="−mean(y·log p + (1 − y)·log(1 − p)): mind the minus sign and the mean")
+@register("ch3.bce", hints=[
+    "the loss is the negative log-likelihood: large when the probability of the true label is small",
+    "−mean(y·log p + (1 − y)·log(1 − p)): mind the minus sign, and average over every entry",
+], forbid=("dlkit.functional.binary_cross_entropy", "dlkit.nn.BCELoss"))
 def check_bce(answer):
     rng = np.random.default_rng(32)
     cases = []
@@ -40,6 +46,8 @@ def check_bce(answer):
         target = rng.integers(0, 2, shape).astype(np.float64)
         cases.append((f"shape {shape}", (probs, target)))
     return check_tensor_function(answer, bce, cases, ("probs", "target"),
+                                 hints={"values": "the log-likelihood is negative and the loss is "
+                                                  "positive: mind the sign, and average"},
                                  differentiable=(True, False))
 
 
@@ -47,9 +55,13 @@ def bce_with_logits(logits, target):
     return F.binary_cross_entropy_with_logits(logits, target)
 
 
-@register("ch3.bce_with_logits",
-          hint="write the loss in z: max(z, 0) − z·y + log(1 + exp(−|z|)), then take the mean; no "
-               "sigmoid, no log of a probability")
+@register("ch3.bce_with_logits", hints=[
+    "never form the probability σ(z): write the loss directly in z (chapter 3, section 6)",
+    "ℓ = max(z, 0) − z·y + log(1 + exp(−|z|)) has no positive exponent and no log of 0; average it",
+    ("at z = 0 the gradient must be ½ − y: dlkit.maximum splits a tie's gradient in half, relu and "
+    "clip do not"),
+], forbid=("dlkit.functional.binary_cross_entropy_with_logits", "dlkit.nn.BCEWithLogitsLoss",
+           "dlkit.functional.binary_cross_entropy", "dlkit.nn.BCELoss"))
 def check_bce_with_logits(answer):
     rng = np.random.default_rng(36)
     small = rng.standard_normal(8)
@@ -65,7 +77,7 @@ def check_bce_with_logits(answer):
              "only if max's gradient at a tie is ½ — use dlkit.maximum(z, 0.0), not relu or clip",
              "large logits (±40, ±800)":
              "σ(40) rounds to exactly 1.0, so log(1 − σ(z)) is log 0 = −inf: never form the "
-             "probability; use log(1 + exp(−z)) = max(−z, 0) + log(1 + exp(−|z|))"}
+             "probability, write log(1 + exp(−z)) as max(−z, 0) + log(1 + exp(−|z|))"}
     return check_tensor_function(answer, bce_with_logits, cases, ("logits", "target"), hints=hints,
                                  differentiable=(True, False))
 
@@ -74,11 +86,19 @@ def softmax(logits):
     return F.softmax(logits, axis=-1)
 
 
-@register("ch3.softmax", hint="exp(z) / Σ exp(z) along the last axis (axis=-1, keepdims=True)")
+@register("ch3.softmax", hints=[
+    "softmax(z) = exp(z) / Σ exp(z), row by row: along the last axis, keeping it for broadcasting",
+    ("exp(1000) is inf: subtracting a constant from a row does not change its softmax, so subtract "
+    "the row's largest logit first"),
+    "each row needs its own maximum (max over the last axis with keepdims=True), not the batch's",
+], forbid=("dlkit.functional.softmax", "dlkit.functional.log_softmax", "dlkit.nn.Softmax",
+           "dlkit.nn.LogSoftmax"))
 def check_softmax(answer):
     rng = np.random.default_rng(33)
-    mixed = rng.standard_normal((3, 4))
-    mixed[0] += 1000  # one row far above the others: each row needs its own maximum
+    # One row far above the others: each row needs its own maximum. Multiples of 1/64 stay exact in
+    # float32 near 1000, so a float32 answer is judged on its arithmetic, not on rounded inputs.
+    mixed = np.round(rng.standard_normal((3, 4)) * 64) / 64
+    mixed[0] += 1000
     cases = [("logits of shape (4, 5)", (rng.standard_normal((4, 5)),)),
              ("a single row of shape (6,)", (rng.standard_normal(6) * 2,)),
              ("large logits (up to 1000)", (rng.standard_normal((3, 4)) * 300 + 700,)),
@@ -95,9 +115,14 @@ def cross_entropy(logits, targets):
     return F.cross_entropy(logits, targets)
 
 
-@register("ch3.cross_entropy",
-          hint="log-softmax = z − max − log Σ exp(z − max), row by row; pick each row's entry at its "
-               "label and return minus their mean")
+@register("ch3.cross_entropy", hints=[
+    "the loss of one row is −log p at its label; compute log p directly, not as the log of a softmax",
+    "log-softmax = (z − m) − log Σ exp(z − m) with m each row's maximum: the log-sum-exp trick",
+    ("pick one entry per row, at the row's label (index rows and labels together), then average and "
+    "negate"),
+], forbid=("dlkit.functional.cross_entropy", "dlkit.nn.CrossEntropyLoss", "dlkit.functional.log_softmax",
+           "dlkit.functional.softmax", "dlkit.functional.nll_loss", "dlkit.nn.NLLLoss",
+           "dlkit.nn.LogSoftmax", "dlkit.nn.Softmax"))
 def check_cross_entropy(answer):
     rng = np.random.default_rng(34)
     cases = []
@@ -118,8 +143,12 @@ def cross_entropy_grad(logits, targets):
     return probs / len(targets)
 
 
-@register("ch3.cross_entropy_grad",
-          hint="∂L/∂z = (softmax(z) − onehot(y)) / n for the mean over n samples")
+@register("ch3.cross_entropy_grad", hints=[
+    "for one row, ∂ℓ/∂z_k = p_k − [k = y]: the softmax minus the one-hot label",
+    ("the loss is a mean over n rows, so divide by n; compute the softmax stably (each row's maximum "
+    "first)"),
+], forbid=("dlkit.functional.cross_entropy", "dlkit.nn.CrossEntropyLoss", "dlkit.functional.softmax",
+           "dlkit.functional.log_softmax"))
 def check_cross_entropy_grad(answer):
     rng = np.random.default_rng(35)
     cases = [(f"{n} samples, {k} classes", (rng.standard_normal((n, k)), rng.integers(0, k, n)))
@@ -149,9 +178,14 @@ def train_logistic(X, y, lr, epochs, batch_size, rng):
     return w, b
 
 
-@register("ch3.train_logistic",
-          hint="per epoch: order = rng.permutation(n); per batch of rows order[start:start+batch_size]: "
-               "loss = mean BCE from logits, clear the gradients, backward(), step w and b by −lr·grad")
+@register("ch3.train_logistic", hints=[
+    "two loops: over epochs, and inside, over mini-batches of the rows in a freshly shuffled order",
+    ("one rng.permutation(n) per epoch; batches are consecutive slices of that order of length "
+    "batch_size, the last one shorter"),
+    ("per batch: the mean BCE from logits of those rows, gradients cleared, backward(), then "
+    "w ← w − lr·∂L/∂w and b ← b − lr·∂L/∂b"),
+], forbid=("dlkit.optim.SGD", "dlkit.functional.binary_cross_entropy_with_logits",
+           "dlkit.nn.BCEWithLogitsLoss"))
 def check_train_logistic(answer):
     data = np.random.default_rng(37)
     X = data.standard_normal((50, 3))

@@ -16,8 +16,8 @@ from ... import nn
 from ...data import DataLoader, TensorDataset
 from ...optim import SGD
 from ...tensor import Tensor
-from ..checker import call, check_array_function, register
-from ..compare import Mismatch, as_array, assert_close, assert_gradient, assert_tensor
+from ..checker import call, register
+from ..compare import Mismatch, as_number, assert_close, assert_fraction, assert_gradient, assert_tensor
 
 
 def _parameters(module, what):
@@ -46,8 +46,13 @@ _BACKWARD_HINTS = {
 }
 
 
-@register("ch4.two_layer_backward", hint="go backwards one line per forward line: dz2, dW2, db2, dh, "
-                                         "dz1, dW1, db1 — each gradient has its variable's shape")
+@register("ch4.two_layer_backward", hints=[
+    "run the forward pass first and keep z1 and h: the backward pass needs them",
+    ("go back one forward line at a time — dz2 (chapter 3), dW2 and db2, dh, dz1, dW1 and db1; "
+    "every gradient has its variable's shape"),
+    ("through a Linear layer: dW = dzᵀ·(its input), db sums dz over the rows, d(input) = dz·W; "
+    "through the ReLU: keep the gradient only where z1 > 0"),
+])
 def check_two_layer_backward(answer):
     rng = np.random.default_rng(46)
     cases = []
@@ -74,12 +79,14 @@ def check_two_layer_backward(answer):
     return f"{len(cases)} cases passed: all four gradients equal backward()'s"
 
 
-@register("ch4.Linear", hint="weight has shape (out_features, in_features) as in PyTorch, bias has "
-                             "shape (out_features,), and forward returns x @ weight.T + bias")
+@register("ch4.Linear", hints=[
+    "two nn.Parameter attributes, weight and bias, created in __init__ once the parent Module is set up",
+    ("PyTorch's layout: weight is (out_features, in_features), bias is (out_features,); forward "
+    "multiplies x by the transposed weight and adds the bias"),
+    ("initialise the weight uniformly in ±1/√in_features, every entry drawn independently; the bias "
+    "with zeros"),
+], forbid=("dlkit.nn.Linear", "dlkit.functional.linear"), forbid_subclass_of=("dlkit.nn.Linear",))
 def check_linear(answer):
-    if isinstance(answer, type) and issubclass(answer, nn.Linear):
-        raise Mismatch("your Linear subclasses dlkit.nn.Linear, so dlkit's layer does the work: write "
-                       "it yourself", "subclass nn.Module instead and create weight and bias yourself")
     rng = np.random.default_rng(41)
     layer = answer(3, 4)
     params = _parameters(layer, "Linear(3, 4)")
@@ -134,8 +141,10 @@ def _check_initial_scale(answer):
                        "bound = 1/√in_features, uniform(−bound, bound)")
 
 
-@register("ch4.make_mlp", hint="one nn.Linear(sizes[i], sizes[i+1]) per consecutive pair, an nn.ReLU() "
-                               "between them and none after the last layer (it outputs logits)")
+@register("ch4.make_mlp", hints=[
+    "one Linear layer per consecutive pair of sizes, in order",
+    "an nn.ReLU() between two Linear layers, and none after the last one: it outputs logits",
+])
 def check_make_mlp(answer):
     rng = np.random.default_rng(42)
     for sizes in ([2, 16, 8, 3], [4, 5], [3, 7, 2]):
@@ -162,8 +171,10 @@ def accuracy(logits, labels):
     return np.mean(np.argmax(logits, axis=1) == labels)
 
 
-@register("ch4.accuracy", hint="the predicted class is the index of the largest logit in each row "
-                               "(argmax over axis 1); accuracy is the fraction predicted right")
+@register("ch4.accuracy", hints=[
+    "the predicted class of a row is the index of its largest logit",
+    "compare the predictions with the labels and take the fraction that agree: a float in [0, 1]",
+])
 def check_accuracy(answer):
     rng = np.random.default_rng(43)
     cases = []
@@ -173,11 +184,10 @@ def check_accuracy(answer):
         labels[: n // 2] = logits[: n // 2].argmax(axis=1)  # so that the accuracy is well above chance
         cases.append((f"{n} samples, {k} classes", (logits, labels)))
     for label, (logits, labels) in cases:
-        got = as_array(call(answer, logits.copy(), labels.copy()), f"your accuracy (on {label})")
-        if got.size == 1 and not 0 <= float(got.reshape(-1)[0]) <= 1:
-            raise Mismatch(f"expected a fraction in [0, 1], got {got.reshape(-1)[0]:g} (on {label})",
-                           "divide the number of right predictions by the number of samples")
-    return check_array_function(answer, accuracy, cases, "your accuracy", atol=1e-12)
+        got = call(answer, logits.copy(), labels.copy())
+        assert_fraction(got, accuracy(logits, labels), f"your accuracy (on {label})",
+                        "the fraction of rows predicted right: right predictions / samples")
+    return f"{len(cases)} cases passed"
 
 
 def train_step(model, loss_fn, optimizer, X, y):
@@ -196,8 +206,11 @@ def _twin_models(rng):
     return models
 
 
-@register("ch4.train_step", hint="in order: optimizer.zero_grad(), loss = loss_fn(model(X), y), "
-                                  "loss.backward(), optimizer.step(); return loss.item()")
+@register("ch4.train_step", hints=[
+    "four things in order: clear the gradients, compute the loss, backpropagate, step",
+    ("gradients add up across backward() calls, so clear them before every backward(); return the "
+    "loss as a Python float with .item()"),
+])
 def check_train_step(answer):
     rng = np.random.default_rng(44)
     mine, reference = _twin_models(rng)
@@ -210,19 +223,15 @@ def check_train_step(answer):
         expected = train_step(reference, loss_fn, ref_opt, Tensor(X), Tensor(y))
         if isinstance(got, Tensor):
             raise Mismatch(f"step {step} returned the loss Tensor, expected a Python float",
-                           "return loss.item(): a Tensor drags its whole graph along, and a caller "
-                           "that adds those Tensors up keeps every step's graph in memory")
-        got = as_array(got, f"the loss returned by step {step}")
-        if got.size != 1:
-            raise Mismatch(f"step {step} returned an array of shape {got.shape}, expected one number",
-                           "return loss.item()")
-        assert_close(float(got.reshape(-1)[0]), expected, f"the loss returned by step {step}",
-                     check_dtype=False)
+                           "a Tensor drags its whole graph along, and a caller that adds those "
+                           "Tensors up keeps every step's graph in memory; .item() gives the number")
+        got = as_number(got, f"the loss returned by step {step}")
+        assert_close(got, expected, f"the loss returned by step {step}")
         ref_params = dict(reference.named_parameters())
         for name, p in mine.named_parameters():
             assert_close(p.data, ref_params[name].data, f"parameter {name!r} after step {step}",
-                         "gradients add up across backward() calls: call optimizer.zero_grad() "
-                         "before loss.backward() in every step" if step > 1 else None)
+                         "gradients add up across backward() calls: clear them before every "
+                         "backward()" if step > 1 else None)
     return "3 training steps passed (losses and updated parameters)"
 
 
@@ -252,8 +261,12 @@ def train_epoch(model, loss_fn, optimizer, loader):
     return total / count
 
 
-@register("ch4.train_epoch", hint="for X, y in loader: one train_step per batch; return the mean loss "
-                                  "over all samples — weight each batch's loss by its size")
+@register("ch4.train_epoch", hints=[
+    "loop over the loader's batches and call your train_step on each",
+    ("the mean per sample, not per batch: weight each batch's loss by its number of samples, and "
+    "divide by the total number of samples"),
+    "keep the running total a Python float (train_step returns one), never a Tensor",
+])
 def check_train_epoch(answer):
     rng = np.random.default_rng(45)
     mine, reference = _twin_models(rng)
@@ -270,17 +283,16 @@ def check_train_epoch(answer):
         if isinstance(got, Tensor) or watched.kept_alive:
             raise Mismatch(f"epoch {epoch} keeps every batch's graph alive "
                            f"({watched.kept_alive or 'all'} earlier losses are still in memory)",
-                           "add up Python floats, not loss Tensors: total += loss.item() * len(X) — "
-                           "`total = total + loss * n` chains every batch's graph into one")
+                           "add up Python floats (each loss's .item()), not loss Tensors: a sum of "
+                           "Tensors chains every batch's graph into one")
         expected = train_epoch(reference, loss_fn, ref_opt, ref_loader)
-        got = as_array(got, f"the mean loss returned for epoch {epoch}")
-        if got.size != 1:
-            raise Mismatch(f"epoch {epoch} returned an array of shape {got.shape}, expected one number")
+        got = as_number(got, f"the mean loss returned for epoch {epoch}")
         ref_params = dict(reference.named_parameters())
         for name, p in mine.named_parameters():
             assert_close(p.data, ref_params[name].data, f"parameter {name!r} after epoch {epoch}",
-                         "one optimizer step per batch, with zero_grad before each backward()")
-        assert_close(float(got.reshape(-1)[0]), expected, f"the mean loss of epoch {epoch}",
-                     "the last batch holds 2 samples, not 16: weight each batch's loss by len(X) and "
-                     "divide by the number of samples", check_dtype=False)
+                         "one optimizer step per batch, with the gradients cleared before each "
+                         "backward()")
+        assert_close(got, expected, f"the mean loss of epoch {epoch}",
+                     "the last batch holds 2 samples, not 16: weight each batch's loss by its size "
+                     "and divide by the number of samples")
     return "2 epochs passed (updated parameters and the per-sample mean loss)"
