@@ -63,6 +63,10 @@ def main():
     parser.add_argument("--only", choices=["play", "playground"], help="run one section only")
     args = parser.parse_args()
 
+    if args.only == "play":
+        return play_vs_backward(args.repeats)
+    if args.only == "playground":
+        return playground_fps()
     loss = unrolled_network()
     print(f"graph: {len(graph_nodes(loss))} tensors (+ one op node each for non-leaves); "
           f"renderer: {render_module.available_renderer()}")
@@ -109,6 +113,26 @@ def main():
 
     print("(d) BackwardStepper.play() vs backward() on a 10,000-op chain (no widget)")
     play_vs_backward(args.repeats)
+    print("(e) TrainingPlayground frames (2-16-16-2 MLP on moons, widget built, 5 steps + redraw)")
+    playground_fps()
+
+
+def playground_fps(frames=40):
+    """Frames per second of Play: each frame = steps_per_frame mini-batch steps + the full redraw
+    (decision boundary on a 48×48 grid, loss curves, text) written into the widget."""
+    from dlkit.viz import TrainingPlayground
+    playground = TrainingPlayground("moons", hidden=(16, 16), steps_per_frame=5)
+    _ = playground.widget
+    playground.frame()                      # warm-up
+    times = []
+    for _ in range(frames):
+        start = time.perf_counter()
+        playground.frame()
+        times.append(time.perf_counter() - start)
+    fps = 1 / statistics.median(times)
+    verdict = "OK" if fps >= 5 else "SLOWER THAN TARGET"
+    print(f"    frame: median {1000 * statistics.median(times):6.1f} ms, max {1000 * max(times):6.1f} ms"
+          f" -> {fps:5.1f} frames/s (target >= 5: {verdict})")
 
 
 def long_chain(ops=10_000):

@@ -23,3 +23,7 @@ class GradientError(DlkitError, ValueError):
 
 class GradcheckError(DlkitError, ValueError):
     """Analytic and numerical gradients disagree (raised by :func:`dlkit.gradcheck`)."""
+
+
+class ArgumentError(DlkitError, ValueError):
+    """An argument outside its allowed range: ``nn.Linear(0, 3)``, ``stride=0``, ``Dropout(p=1.5)``."""

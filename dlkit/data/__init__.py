@@ -4,6 +4,7 @@
 >>> loader = dlkit.data.DataLoader(dlkit.data.TensorDataset(X_train, y_train), batch_size=32,
 ...                                shuffle=True, seed=0)
 """
+from .collate import default_collate
 from .dataloader import DataLoader
 from .dataset import DataError, Dataset, TensorDataset
 from .digits import load_digits
@@ -11,6 +12,7 @@ from .download import DownloadError, data_home, fetch_files
 from .idx import IDXFormatError, read_idx
 from .mnist import FASHION_MNIST_CLASSES, load_fashion_mnist, load_idx_dataset, load_mnist
 from .names import load_names
+from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler
 from .sequences import (
     make_addition_task,
     make_copy_task,
@@ -19,6 +21,7 @@ from .sequences import (
     make_sine_task,
     make_sort_task,
 )
+from .split import Subset, random_split
 from .tokenizer import CharTokenizer
 from .toy import make_blobs, make_circles, make_moons, make_spiral, make_xor
 
@@ -28,3 +31,5 @@ __all__ = ["FASHION_MNIST_CLASSES", "DataError", "DataLoader", "Dataset", "Downl
            "make_xor", "read_idx"]
 __all__ += ["CharTokenizer", "load_names", "make_addition_task", "make_copy_task", "make_parity_task",
             "make_reverse_task", "make_sine_task", "make_sort_task"]
+__all__ += ["BatchSampler", "RandomSampler", "Sampler", "SequentialSampler", "Subset", "SubsetRandomSampler",
+            "default_collate", "random_split"]

@@ -1,11 +1,18 @@
-"""``DataLoader``: walk a dataset in mini-batches, shuffled with its own seed, as tuples of Tensors."""
-import math
+"""``DataLoader``: walk a dataset in mini-batches, in the order a sampler gives, collated into Tensors.
+
+Same arguments, in the same order, as ``torch.utils.data.DataLoader``; everything runs in the main
+process (``num_workers``, ``pin_memory``, ``timeout``... are accepted so PyTorch code ports, and do
+nothing here).
+"""
 import numbers
 
 import numpy as np
 
 from ..tensor import Tensor
+from .collate import default_collate
 from .dataset import DataError, Dataset, TensorDataset
+from .sampler import BatchSampler, RandomSampler, SequentialSampler
+from .split import Subset
 
 
 class DataLoader:
@@ -14,19 +21,29 @@ class DataLoader:
     Parameters
     ----------
     dataset : Dataset (or a tuple ``(X, y)`` of arrays, wrapped in a TensorDataset)
-    batch_size : int, default 1
+    batch_size : int or None, default 1
+        None: no batching, the examples one by one (as Tensors).
     shuffle : bool, default False
         Visit the examples in a new random order every epoch.
+    sampler : iterable of indices, optional
+        The order of the examples (e.g. ``SubsetRandomSampler``); not with ``shuffle``.
+    batch_sampler : iterable of lists of indices, optional
+        Whole batches at once; not with ``batch_size``, ``shuffle``, ``sampler`` or ``drop_last``.
+    num_workers : int, default 0 (accepted; dlkit always loads in the main process)
+    collate_fn : function(list of examples) -> batch, optional
+        Default :func:`default_collate`: stack into Tensors, keeping tuples/lists/dicts.
     drop_last : bool, default False
         Skip the last batch when it would be smaller than ``batch_size``.
-    seed : int, optional
-        Seed of the loader's own random generator: the same seed gives the same sequence of epoch
-        orders; ``None`` draws from ``dlkit.get_rng()`` (so ``dlkit.manual_seed`` fixes it).
+    generator : numpy Generator or int seed, optional
+        The random source of ``shuffle``.
+    seed : int, optional (keyword-only, dlkit's shorthand)
+        Same as ``generator=np.random.default_rng(seed)``: the same seed gives the same sequence of
+        epoch orders. With neither, shuffling draws from ``dlkit.get_rng()`` (``dlkit.manual_seed``).
 
     Yields
     ------
-    tuple of Tensor
-        ``(x_batch, y_batch)``: features keep their float dtype, integer labels stay int64.
+    The collated batch: for ``(x, y)`` examples a tuple ``(x_batch, y_batch)`` of Tensors; features keep
+    their float dtype, integer labels become int64.
 
     Examples
     --------
@@ -35,47 +52,98 @@ class DataLoader:
     ...     loss = loss_fn(model(x_batch), y_batch)
     """
 
-    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, seed=None):
+    def __init__(self, dataset, batch_size=1, shuffle=None, sampler=None, batch_sampler=None, num_workers=0,
+                 collate_fn=None, pin_memory=False, drop_last=False, timeout=0, worker_init_fn=None,
+                 multiprocessing_context=None, generator=None, *, prefetch_factor=None, persistent_workers=False,
+                 pin_memory_device="", in_order=True, seed=None):
         if isinstance(dataset, tuple | list):
             dataset = TensorDataset(*dataset)
         if not isinstance(dataset, Dataset) and not (hasattr(dataset, "__len__")
                                                      and hasattr(dataset, "__getitem__")):
             raise DataError(f"DataLoader: expected a Dataset (with __len__ and __getitem__) or a tuple "
                             f"(X, y) of arrays, got {type(dataset).__name__}")
-        if (not isinstance(batch_size, numbers.Integral) or isinstance(batch_size, bool)
-                or batch_size < 1):
-            raise DataError(f"DataLoader: batch_size must be a positive integer, got {batch_size!r}")
-        self.dataset, self.batch_size = dataset, int(batch_size)
-        self.shuffle, self.drop_last, self.seed = bool(shuffle), bool(drop_last), seed
-        if seed is None:
-            from ..random import get_rng
-            self._rng = get_rng()
+        if batch_size is not None and (not isinstance(batch_size, numbers.Integral) or isinstance(batch_size, bool)
+                                       or batch_size < 1):
+            raise DataError(f"DataLoader: batch_size must be a positive integer (or None), got {batch_size!r}")
+        if not isinstance(num_workers, numbers.Integral) or num_workers < 0:
+            raise DataError(f"DataLoader: num_workers must be an integer >= 0, got {num_workers!r}")
+        if collate_fn is not None and not callable(collate_fn):
+            raise DataError(f"DataLoader: collate_fn must be a function(list of examples) -> batch, "
+                            f"got {type(collate_fn).__name__}")
+        if seed is not None:
+            if generator is not None:
+                raise DataError("DataLoader: give generator= or seed=, not both")
+            generator = np.random.default_rng(seed)
+        if sampler is not None and shuffle:
+            raise DataError("DataLoader: sampler= and shuffle=True cannot be used together (the sampler "
+                            "decides the order; use RandomSampler for a random one)")
+        if batch_sampler is not None and (batch_size != 1 or shuffle or sampler is not None or drop_last):
+            raise DataError("DataLoader: batch_sampler= decides the batches, so it cannot be used with "
+                            "batch_size, shuffle, sampler or drop_last")
+        if batch_size is None and drop_last:
+            raise DataError("DataLoader: drop_last=True needs a batch_size (got batch_size=None)")
+
+        self.dataset, self.num_workers, self.drop_last = dataset, num_workers, bool(drop_last)
+        self.shuffle, self.seed, self.generator = bool(shuffle), seed, generator
+        self.collate_fn = collate_fn
+        if batch_sampler is not None:
+            self.batch_size, self.drop_last = None, False
         else:
-            self._rng = np.random.default_rng(seed)
+            self.batch_size = None if batch_size is None else int(batch_size)
+        if sampler is None:
+            sampler = RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
+        if batch_sampler is None and batch_size is not None:
+            batch_sampler = BatchSampler(sampler, self.batch_size, self.drop_last)
+        self.sampler, self.batch_sampler = sampler, batch_sampler
 
     def __len__(self):
-        """Number of batches per epoch."""
-        n = len(self.dataset)
-        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
+        """Number of batches per epoch (examples, with ``batch_size=None``)."""
+        return len(self.batch_sampler) if self.batch_sampler is not None else len(self.sampler)
 
     def __iter__(self):
-        n = len(self.dataset)
-        order = self._rng.permutation(n) if self.shuffle else np.arange(n)
-        for batch in range(len(self)):
-            yield self._collate(order[batch * self.batch_size:(batch + 1) * self.batch_size])
+        if self.batch_sampler is None:  # batch_size=None: one example at a time
+            for index in self.sampler:
+                example = self.dataset[int(index)]
+                yield self.collate_fn(example) if self.collate_fn else _convert(example)
+            return
+        for indices in self.batch_sampler:
+            yield self._collate(indices)
 
     def _collate(self, indices):
-        if isinstance(self.dataset, TensorDataset):
+        if self.collate_fn is not None:
+            return self.collate_fn([self.dataset[int(i)] for i in indices])
+        arrays, rows = _tensor_arrays(self.dataset)
+        if arrays is not None:
             # Fast path: one fancy-indexing per array instead of one __getitem__ per example.
-            columns = [a[indices] for a in self.dataset.arrays]
-        else:
-            examples = [self.dataset[int(i)] for i in indices]
-            examples = [e if isinstance(e, tuple) else (e,) for e in examples]
-            columns = [np.stack([np.asarray(e[k].data if isinstance(e[k], Tensor) else e[k]) for e in examples])
-                       for k in range(len(examples[0]))]
-            columns = [c.astype(np.int64) if c.dtype.kind in "iub" else c for c in columns]
-        return tuple(Tensor(c) for c in columns)
+            picked = rows[np.asarray(indices, dtype=np.int64)]
+            return tuple(Tensor(a[picked]) for a in arrays)
+        return default_collate([self.dataset[int(i)] for i in indices])
 
     def __repr__(self):
-        return (f"DataLoader({len(self.dataset)} examples, batch_size={self.batch_size}, "
-                f"shuffle={self.shuffle}, drop_last={self.drop_last}, seed={self.seed})")
+        order = ("shuffle=True" if self.shuffle else f"sampler={type(self.sampler).__name__}")
+        return (f"DataLoader({len(self.dataset)} examples, batch_size={self.batch_size}, {order}, "
+                f"drop_last={self.drop_last}, seed={self.seed})")
+
+
+def _tensor_arrays(dataset):
+    """(arrays, row numbers) when ``dataset`` is a TensorDataset, or Subsets of one; else (None, None)."""
+    rows = None
+    while isinstance(dataset, Subset):
+        own = np.asarray(dataset.indices, dtype=np.int64)
+        rows = own if rows is None else own[rows]
+        dataset = dataset.dataset
+    if type(dataset) is not TensorDataset:
+        return None, None
+    return dataset.arrays, (np.arange(len(dataset)) if rows is None else rows)
+
+
+def _convert(example):
+    """One example as Tensors (``batch_size=None``), keeping its structure."""
+    if isinstance(example, tuple | list):
+        converted = [_convert(e) for e in example]
+        return tuple(converted) if isinstance(example, tuple) else converted
+    if isinstance(example, dict):
+        return {k: _convert(v) for k, v in example.items()}
+    if isinstance(example, np.ndarray | numbers.Number | np.generic):
+        return Tensor(np.asarray(example))
+    return example

@@ -4,7 +4,7 @@ batch norm. Also importable as ``dlkit.nn.functional`` (``import dlkit.nn.functi
 Each is one op in the graph with its forward and backward side by side in its file:
 
 ===================  ===============================================================
-``activations.py``   softmax, log_softmax (stable, fused), relu, leaky_relu, sigmoid, tanh
+``activations.py``   softmax, log_softmax (stable, fused), relu, leaky_relu, sigmoid, logsigmoid, tanh
 ``linear.py``        linear: x Wᵀ + b
 ``conv.py``          conv1d, conv2d by im2col; the sliding-window code pooling shares
 ``pooling.py``       max_pool1d, max_pool2d, avg_pool1d, avg_pool2d
@@ -13,10 +13,12 @@ Each is one op in the graph with its forward and backward side by side in its fi
 ``losses.py``        cross_entropy, nll_loss, mse_loss, l1_loss, binary_cross_entropy(_with_logits)
 ===================  ===============================================================
 """
-from .activations import leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
-from .conv import conv1d, conv2d
+from .activations import leaky_relu, log_softmax, logsigmoid, relu, sigmoid, softmax, tanh
+from .attention import scaled_dot_product_attention
+from .conv import conv1d, conv2d, conv_transpose2d
 from .dropout import dropout
 from .embedding import embedding
+from .interpolate import interpolate
 from .linear import linear
 from .losses import (
     binary_cross_entropy,
@@ -27,10 +29,6 @@ from .losses import (
     nll_loss,
 )
 from .normalization import batch_norm
-from .pooling import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
+from .pooling import adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 
-__all__ = ["avg_pool1d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
-           "binary_cross_entropy_with_logits", "conv1d", "conv2d", "cross_entropy", "dropout",
-           "l1_loss", "leaky_relu", "linear", "log_softmax", "max_pool1d", "max_pool2d", "mse_loss",
-           "nll_loss", "relu", "sigmoid", "softmax", "tanh"]
-__all__ += ["embedding"]
+__all__ = ["avg_pool1d", "avg_pool2d", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "conv1d", "conv2d", "cross_entropy", "dropout", "l1_loss", "leaky_relu", "linear", "log_softmax", "logsigmoid", "max_pool1d", "max_pool2d", "mse_loss", "nll_loss", "relu", "sigmoid", "softmax", "tanh", "embedding", "adaptive_avg_pool2d", "conv_transpose2d", "interpolate", "scaled_dot_product_attention"]

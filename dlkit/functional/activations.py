@@ -69,6 +69,25 @@ def sigmoid(x):
     return as_tensor(x, "sigmoid").sigmoid()
 
 
+def logsigmoid(x):
+    """``log σ(x) = −log(1 + e⁻ˣ)``, stable for every x: ``min(x, 0) − log1p(e^−|x|)``.
+
+    Its gradient is ``1 − σ(x) = σ(−x)``, which stays accurate where ``log(sigmoid(x))`` would
+    round ``σ(x)`` to 1 (large x) or lose it to underflow (very negative x).
+    """
+    x = as_tensor(x, "logsigmoid")
+    a = x.data
+    with np.errstate(under="ignore"):
+        e = np.exp(-np.abs(a))
+        out = np.minimum(a, 0) - np.log1p(e)
+        sigmoid_of_minus_a = np.where(a >= 0, e, 1) / (1 + e)
+
+    def backward(g):
+        return (g * sigmoid_of_minus_a,)
+    return Tensor._result(out.astype(a.dtype, copy=False), (x,), "logsigmoid", backward,
+                          "∂log σ(a)/∂a = 1 − σ(a)")
+
+
 def tanh(x):
     """Hyperbolic tangent elementwise."""
     return as_tensor(x, "tanh").tanh()

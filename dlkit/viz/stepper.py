@@ -69,7 +69,7 @@ class BackwardStepper:
     >>> stepper                          # doctest: +SKIP   (in Jupyter: the widget)
     """
 
-    def __init__(self, root, params=None, scale=1.0, zero_grad=True, rankdir="LR", max_nodes=80,
+    def __init__(self, root, params=None, scale=1.0, zero_grad=True, rankdir="auto", max_nodes=80,
                  collapse=None):
         if not isinstance(root, Tensor):
             raise TypeError(f"BackwardStepper: expected a dlkit Tensor, got {type(root).__name__}")
@@ -244,9 +244,21 @@ class BackwardStepper:
         from .graph import draw_graph
         step = self.current
         received = [t for t, g in zip(step.inputs, step.grads) if g is not None] if step else None
-        return draw_graph(self.root, params=self.params, highlight=step.node if step else None,
-                          received=received, focus=step.node if step else self.root,
-                          scale=self.scale, **self._draw_options)
+        options = dict(self._draw_options)
+        if options["rankdir"] == "auto":
+            options["rankdir"] = "LR"
+        graph = draw_graph(self.root, params=self.params, highlight=step.node if step else None,
+                           received=received, focus=step.node if step else self.root,
+                           scale=self.scale, **options)
+        if self._draw_options["rankdir"] == "auto":
+            # Pick the direction once, so the picture does not flip while stepping; with a margin,
+            # since gradients arriving later make the labels longer.
+            from .graph import SMALLEST_TEXT_PX, readable_direction
+            direction = readable_direction(graph, needed_px=1.3 * SMALLEST_TEXT_PX)
+            self._draw_options["rankdir"] = direction
+            if direction != "LR":
+                return self.graph()
+        return graph
 
     def _label(self, tensor):
         """``"W1 (t0)"`` for a named tensor, ``"t3"`` for an unnamed one (the id drawn in the graph)."""

@@ -44,10 +44,13 @@ def forward_difference(f, x, h):
 # wrong answers live in test_checks_ch1.py.
 from test_checks_ch1 import CH1_CASES
 
-
 # ----------------------------------------------------------------------------------------------------
 # Chapter 2
 # ----------------------------------------------------------------------------------------------------
+# The max_backward and jacobian checks and their right and wrong answers live in test_checks_ch2.py.
+from test_checks_ch2 import CH2_CASES
+
+
 def unbroadcast_right(grad, shape):
     while grad.ndim > len(shape):
         grad = grad.sum(axis=0)
@@ -315,6 +318,7 @@ CASES = {
     # name: (right answer, [(wrong answer, fragment the message must contain), ...])
     "ch1.derivative": (central, [(forward_difference, "exact value")]),
     **CH1_CASES,
+    **CH2_CASES,
     "ch2.unbroadcast": (unbroadcast_right, [(unbroadcast_leading_only, "has shape")]),
     "ch2.matmul_backward": (matmul_right, [(matmul_untransposed, "has shape")]),
     "ch2.numerical_gradient": (numgrad_right, [(numgrad_forgets_restore, "")]),
@@ -429,3 +433,25 @@ def test_failed_check_shows_one_short_line_in_ipython_instead_of_a_traceback():
     lines = caught.value._render_traceback_()
     assert len(lines) == 1 and "ch3.mse" in lines[0] and "checker.py" not in lines[0]
     assert "the mean" in str(caught.value)  # the exception's own message keeps the full feedback
+
+
+def in_float32(answer):
+    """``answer`` with every float result turned into float32 (Tensors through ``.float()``)."""
+    def cast(value):
+        if isinstance(value, dlkit.Tensor) and value.dtype.kind == "f":
+            return value.float()
+        if isinstance(value, np.ndarray | np.floating | float) and np.asarray(value).dtype.kind == "f":
+            return np.float32(value) if np.ndim(value) == 0 else np.asarray(value, dtype=np.float32)
+        if isinstance(value, tuple):
+            return tuple(cast(v) for v in value)
+        return value
+
+    def wrapped(*args):
+        return cast(answer(*args))
+    return wrapped
+
+
+@pytest.mark.parametrize("name", [n for n in sorted(CASES) if not isinstance(resolve(CASES[n][0]), type)])
+def test_every_check_accepts_a_right_answer_computed_in_float32(name):
+    result = run_check(name, in_float32(resolve(CASES[name][0])))
+    assert result.passed, str(result)

@@ -322,3 +322,24 @@ def test_the_mlp_check_leaves_numpys_global_random_stream_alone():
     np.random.seed(3)
     assert run_check("ch1.mlp", make_mlp()).passed
     assert np.array_equal(np.random.uniform(size=3), expected)
+
+
+# ----------------------------------------------------------------------------------------------------
+# More wrong answers for ch1.derivative (the stub / right / first wrong one are in test_checks.py)
+# ----------------------------------------------------------------------------------------------------
+def central_without_the_2(f, x, h):
+    return (f(x + h) - f(x - h)) / h
+
+
+def central_ignoring_h(f, x, h):
+    return (f(x + 0.1) - f(x - 0.1)) / 0.2  # a fixed, too large step: error ~ h²/6·f'''
+
+
+def backward_difference(f, x, h):
+    return (f(x) - f(x - h)) / h
+
+
+@pytest.mark.parametrize("wrong", [central_without_the_2, central_ignoring_h, backward_difference])
+def test_derivative_check_fails_on_more_plausible_wrong_answers(wrong):
+    result = run_check("ch1.derivative", wrong)
+    assert not result.passed and "exact value" in result.message, str(result)

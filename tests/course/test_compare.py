@@ -117,3 +117,33 @@ def test_a_wrong_shaped_parameter_is_reported_under_its_own_name_with_its_own_hi
                             {"weight": (4, 3), "bias": (4,)}, "Linear(3, 4)")
     assert_named_shapes({"weight": dlkit.zeros(4, 3), "bias": dlkit.zeros(4)},
                         {"weight": (4, 3), "bias": (4,)}, "Linear(3, 4)")
+
+
+# ----------------------------------------------------------------------------------------------------
+# A training loop that keeps every batch's graph alive
+# ----------------------------------------------------------------------------------------------------
+def _loop(accumulate_tensors):
+    from dlkit import nn
+    from dlkit.course.graph_watch import GraphWatch
+
+    rng = np.random.default_rng(0)
+    dlkit.manual_seed(0)
+    model = nn.Linear(3, 2)
+    watched = GraphWatch(nn.CrossEntropyLoss())
+    total = 0.0
+    for _ in range(4):
+        loss = watched(model(dlkit.Tensor(rng.standard_normal((5, 3)))),
+                       dlkit.Tensor(rng.integers(0, 2, 5)))
+        loss.backward()
+        total = total + (loss * 5 if accumulate_tensors else loss.item() * 5)
+    return watched, float(total.item() if accumulate_tensors else total)
+
+
+def test_a_loop_that_sums_loss_tensors_is_caught_and_one_that_sums_numbers_passes():
+    kept, kept_total = _loop(accumulate_tensors=True)
+    with pytest.raises(Mismatch, match="keeps every batch's graph alive: when batch 3 started") as caught:
+        kept.assert_let_go("your train_epoch")
+    assert "loss.item()" in caught.value.hint
+    fine, fine_total = _loop(accumulate_tensors=False)
+    fine.assert_let_go("your train_epoch")
+    assert kept_total == pytest.approx(fine_total)  # the numbers agree: only the memory differs

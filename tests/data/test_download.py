@@ -135,3 +135,84 @@ def test_a_cached_file_with_the_wrong_hash_is_reported(tmp_path):
     (tmp_path / "mnist" / "train-images-idx3-ubyte.gz").write_bytes(b"not mnist")
     with pytest.raises(DownloadError, match="exists but its SHA-256"):
         load_mnist(path=tmp_path, download=False)
+
+
+@pytest.fixture
+def trickle_server():
+    """A 127.0.0.1 server that promises 1000 bytes and sends one byte per 0.5 s (never the internet)."""
+    import socket
+    stop = threading.Event()
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    listener.settimeout(0.1)
+
+    def serve():
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            with conn:
+                conn.settimeout(1.0)
+                try:
+                    conn.recv(4096)
+                    conn.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: 1000\r\n\r\n")
+                    for _ in range(1000):
+                        if stop.wait(0.5):
+                            break
+                        conn.sendall(b"x")
+                except OSError:
+                    pass
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}/"
+    stop.set()
+    thread.join(timeout=5)
+    listener.close()
+
+
+def test_the_timeout_is_a_deadline_for_the_whole_file(trickle_server, tmp_path):
+    import time
+    start = time.monotonic()
+    with pytest.raises(DownloadError, match=r"longer than the 2 s timeout"):
+        fetch_files({"slow.gz": "0" * 64}, tmp_path / "cache", [trickle_server], timeout=2)
+    elapsed = time.monotonic() - start
+    assert elapsed < 3.5, f"gave up after {elapsed:.1f} s with timeout=2"
+    assert [p.name for p in (tmp_path / "cache").iterdir()] == []  # no half file left
+
+
+def test_every_built_in_mirror_is_https():
+    from dlkit.data import mnist
+    for mirror in mnist.MNIST_MIRRORS + mnist.FASHION_MNIST_MIRRORS:
+        assert mirror.startswith("https://"), mirror
+
+
+def test_dlkit_data_pointing_at_a_file_gives_instructions(tmp_path, monkeypatch):
+    not_a_folder = tmp_path / "data.txt"
+    not_a_folder.write_text("oops")
+    monkeypatch.setenv("DLKIT_DATA", str(not_a_folder))
+    with pytest.raises(DownloadError) as info:
+        load_mnist(mirrors=["http://127.0.0.1:9/"])
+    message = str(info.value)
+    assert "a file is in the way" in message and f"DLKIT_DATA='{not_a_folder}'" in message
+    assert "by hand" in message and str(not_a_folder / "mnist" / "train-images-idx3-ubyte.gz") in message
+
+
+def test_an_unwritable_data_folder_gives_instructions(tmp_path, monkeypatch):
+    import os
+    import tempfile as tempfile_module
+    writable = tmp_path / "readonly"
+    writable.mkdir()
+
+    def refuse(*args, **kwargs):  # what a read-only folder does (root would ignore chmod, so we simulate)
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile_module, "mkstemp", refuse)
+    monkeypatch.setenv("DLKIT_DATA", str(writable))
+    with pytest.raises(DownloadError) as info:
+        load_mnist(mirrors=["http://127.0.0.1:9/"])
+    message = str(info.value)
+    assert "is not writable (Permission denied)" in message and "by hand" in message
+    assert os.listdir(writable / "mnist") == []

@@ -116,7 +116,7 @@ def test_backward_of_a_one_element_tensor_of_any_shape_needs_no_grad():
 
 def test_backward_with_a_grad_of_the_wrong_shape_names_both_shapes():
     x = Tensor([1.0, 2.0], requires_grad=True)
-    with pytest.raises(ShapeError, match=r"backward: grad has shape \(3,\), but the tensor has shape \(2,\)"):
+    with pytest.raises(ShapeError, match=r"backward: gradient has shape \(3,\), but the tensor has shape \(2,\)"):
         (x * 2).backward(np.ones(3))
 
 

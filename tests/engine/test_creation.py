@@ -74,7 +74,13 @@ def test_random_tensors_can_require_grad():
     np.testing.assert_allclose(t.grad, 2 * t.data)
 
 
-def test_arange_gives_floats_like_numpy_arange():
-    np.testing.assert_array_equal(dlkit.arange(4).data, [0.0, 1.0, 2.0, 3.0])
-    np.testing.assert_array_equal(dlkit.arange(1, 2, 0.25).data, [1.0, 1.25, 1.5, 1.75])
-    assert dlkit.arange(3).dtype == np.float64
+def test_arange_gives_int64_for_integers_and_floats_otherwise_like_torch():
+    import torch
+    for args in [(4,), (1, 7, 2), (1.0, 2, 0.25), (0, 1, 0.25)]:
+        expected = torch.arange(*args).numpy()
+        got = dlkit.arange(*args).data
+        np.testing.assert_array_equal(got, expected)
+        assert (got.dtype == np.int64) == (expected.dtype == np.int64)
+    logp = Tensor(np.log(np.full((3, 4), 0.25)), requires_grad=True)
+    picked = logp[dlkit.arange(3), Tensor(np.array([0, 3, 1]))]  # the NLL idiom
+    np.testing.assert_array_equal(picked.data, np.log([0.25] * 3))

@@ -22,7 +22,7 @@ def test_default_dtype_is_float64():
 @pytest.mark.parametrize("make", [
     lambda: Tensor(1.5), lambda: Tensor([1.0, 2.0]), lambda: Tensor([[1, 2.5]]),
     lambda: dlkit.zeros(2), lambda: dlkit.ones(2, 3), lambda: dlkit.randn(3), lambda: dlkit.rand(3),
-    lambda: dlkit.arange(4), lambda: Tensor([1, 2], requires_grad=True),
+    lambda: dlkit.arange(4.0), lambda: Tensor([1, 2], requires_grad=True),
 ])
 def test_new_float_tensors_are_float64_by_default(make):
     assert make().dtype == np.float64
@@ -46,7 +46,7 @@ def test_explicit_dtype_wins():
 def test_set_default_dtype_changes_new_tensors(float32_default):
     assert dlkit.get_default_dtype() is np.float32
     for t in [Tensor(1.5), Tensor([1.0, 2.0]), dlkit.zeros(2), dlkit.ones(2), dlkit.randn(2),
-              dlkit.rand(2), dlkit.arange(3), Tensor([1, 2], requires_grad=True)]:
+              dlkit.rand(2), dlkit.arange(3.0), Tensor([1, 2], requires_grad=True)]:
         assert t.dtype == np.float32
 
 

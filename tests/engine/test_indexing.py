@@ -96,11 +96,14 @@ def test_rows_cols_gather_picks_one_entry_per_pair():
     np.testing.assert_array_equal(scores.grad, [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]])
 
 
-def test_an_index_result_does_not_share_memory_with_the_input():
-    x = Tensor([1.0, 2.0, 3.0])
-    y = x[0:2]
-    y.data[0] = 100.0
-    assert x.data[0] == 1.0
+def test_a_basic_index_is_a_view_and_an_advanced_one_a_copy_like_torch():
+    import torch
+    ours, theirs = Tensor([1.0, 2.0, 3.0]), torch.tensor([1.0, 2.0, 3.0])
+    ours[0:2].data[0] = 100.0
+    theirs[0:2][0] = 100.0
+    ours[[1, 2]].data[0] = -5.0
+    theirs[[1, 2]][0] = -5.0
+    np.testing.assert_array_equal(ours.data, theirs.numpy())
 
 
 def test_iterating_over_a_tensor_yields_its_rows_with_gradients():

@@ -51,8 +51,13 @@ def check_against_torch(dl_module, torch_module, inputs, dtype=np.float64, kwarg
 
     dl_inputs = [convert(v, "dl") for v in inputs]
     t_inputs = [convert(v, "torch") for v in inputs]
+    # array options (masks) go to both as constants: float ones in the compared dtype
+    kwargs = {key: value.astype(dtype) if isinstance(value, np.ndarray) and value.dtype.kind == "f"
+              else value for key, value in kwargs.items()}
+    t_kwargs = {key: torch.from_numpy(value) if isinstance(value, np.ndarray) else value
+                for key, value in kwargs.items()}
     dl_out = _flatten(dl_module(*dl_inputs, **kwargs))
-    t_out = _flatten(torch_module(*t_inputs, **kwargs))
+    t_out = _flatten(torch_module(*t_inputs, **t_kwargs))
     assert len(dl_out) == len(t_out), "number of outputs"
     rng = np.random.default_rng(seed)
     dl_loss, t_loss = 0, 0

@@ -98,5 +98,5 @@ def test_kernel_larger_than_input_is_a_clear_error():
 
 
 def test_functional_conv2d_weight_channel_mismatch():
-    with pytest.raises(dlkit.ShapeError, match="conv2d: weight of shape \\(2, 3, 3, 3\\) expects 3 input"):
+    with pytest.raises(dlkit.ShapeError, match="conv2d: weight of shape \\(2, 3, 3, 3\\) does not fit the input of shape \\(1, 2, 5, 5\\)"):
         conv2d(dlkit.randn(1, 2, 5, 5), dlkit.randn(2, 3, 3, 3))

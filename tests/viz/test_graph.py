@@ -188,7 +188,7 @@ def test_draw_graph_needs_a_tensor():
     ({"scale": "big"}, r"scale must be a number in \(0, 10\], got 'big'"),
     ({"scale": float("nan")}, r"scale must be a number"),
     ({"scale": -1}, r"scale must be a number in \(0, 10\]"),
-    ({"rankdir": "up"}, r"rankdir must be one of 'LR', 'TB'"),
+    ({"rankdir": "up"}, r"rankdir must be one of 'auto', 'LR', 'TB'"),
     ({"collapse": -1}, r"collapse must be None, 'module' or an int depth >= 0"),
 ])
 def test_bad_drawing_arguments_name_the_argument_and_the_allowed_range(kwargs, message):

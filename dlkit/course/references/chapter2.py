@@ -1,7 +1,8 @@
 """Chapter 2 — tensors, broadcasting, matrix calculus, gradient checking: references and checks.
 
-Exercises: ``unbroadcast``, ``matmul_backward``, ``numerical_gradient`` and a numerically stable
-``softplus`` built from Tensor ops (then gradient-checked).
+Exercises: ``unbroadcast``, ``matmul_backward``, ``max_backward`` (max routes the gradient),
+``jacobian`` (by central differences, to compare a vector-Jacobian product with ``backward(v)``),
+``numerical_gradient`` and a numerically stable ``softplus`` built from Tensor ops (then gradient-checked).
 """
 import numpy as np
 
@@ -28,8 +29,10 @@ def matmul_backward(A, B, G):
     return G @ B.T, A.T @ G
 
 
-@register("ch2.matmul_backward", hint="for C = A @ B with upstream G = ∂L/∂C: ∂L/∂A = G @ Bᵀ and "
-                                      "∂L/∂B = Aᵀ @ G — check that the shapes come out as A's and B's")
+@register("ch2.matmul_backward",
+          hint="write C_ij = Σ_p A_ip B_pj, differentiate L with respect to one entry A_ip (it touches a "
+               "whole row of C), then read that sum as a matrix product; do the same for B_pj. Each "
+               "gradient has the shape of its matrix")
 def check_matmul_backward(answer):
     rng = np.random.default_rng(22)
     cases = []
@@ -39,9 +42,69 @@ def check_matmul_backward(answer):
     return check_array_function(answer, matmul_backward, cases, "your (grad_A, grad_B)")
 
 
+def max_backward(x, upstream, axis):
+    # torch.amax's rule: the upstream goes to the entries equal to the maximum, shared among ties.
+    winners = (x == x.max(axis=axis, keepdims=True)).astype(x.dtype)
+    winners /= winners.sum(axis=axis, keepdims=True)
+    return winners * np.expand_dims(upstream, axis)
+
+
+@register("ch2.max_backward",
+          hint="max routes: each upstream entry goes to the position(s) that won the maximum along "
+               "`axis`, shared equally among ties; every other entry gets 0. Give the upstream its "
+               "reduced axis back (np.expand_dims) so it broadcasts against x")
+def check_max_backward(answer):
+    rng = np.random.default_rng(25)
+    tied = np.array([[3.0, 1.0, 3.0], [0.0, 2.0, 1.0], [5.0, 5.0, 5.0]])
+    cases = [("x of shape (4, 5), axis=1", (rng.standard_normal((4, 5)), rng.standard_normal(4), 1)),
+             ("x of shape (4, 5), axis=0", (rng.standard_normal((4, 5)), rng.standard_normal(5), 0)),
+             ("x of shape (2, 3, 4), axis=2",
+              (rng.standard_normal((2, 3, 4)), rng.standard_normal((2, 3)), 2)),
+             ("ties: rows [3, 1, 3], [0, 2, 1], [5, 5, 5], axis=1", (tied, np.array([1.0, -2.0, 3.0]), 1))]
+    hints = {"ties: rows [3, 1, 3], [0, 2, 1], [5, 5, 5], axis=1":
+             "when several entries tie for the maximum, share the upstream gradient equally among "
+             "them (as torch.amax does): the shares must add up to the upstream"}
+    return check_array_function(answer, max_backward, cases, "your gradient of x", hints=hints)
+
+
+def jacobian(f, x, eps=1e-6):
+    x = np.array(x, dtype=np.float64)
+    columns = []
+    for j in range(x.size):
+        step = np.zeros_like(x)
+        step[j] = eps
+        columns.append((np.asarray(f(x + step)) - np.asarray(f(x - step))) / (2 * eps))
+    return np.stack(columns, axis=1)
+
+
+@register("ch2.jacobian",
+          hint="column j of the Jacobian is how every output moves when x[j] moves: "
+               "(f(x + ε·e_j) − f(x − ε·e_j)) / 2ε, a vector of m entries; the result has shape "
+               "(m outputs, n inputs)")
+def check_jacobian(answer):
+    rng = np.random.default_rng(26)
+    W = rng.standard_normal((2, 3))
+    functions = [("f(x) = tanh(W x), 3 inputs → 2 outputs", lambda x: np.tanh(W @ x),
+                  lambda x: (1 - np.tanh(W @ x) ** 2)[:, None] * W, 3),
+                 ("f(x) = x², 4 inputs → 4 outputs (a diagonal Jacobian)", lambda x: x ** 2,
+                  lambda x: np.diag(2 * x), 4),
+                 ("f(x) = [Σx, x₀·x₁], 5 inputs → 2 outputs",
+                  lambda x: np.array([x.sum(), x[0] * x[1]]),
+                  lambda x: np.vstack([np.ones_like(x), np.r_[x[1], x[0], np.zeros(x.size - 2)]]), 5)]
+    for label, f, exact, n in functions:
+        x = rng.standard_normal(n)
+        before = x.copy()
+        got = answer(f, x, 1e-4)  # ε large enough that a one-sided difference (error ~ ε) shows
+        assert_close(got, exact(before), f"your Jacobian of {label}", rtol=1e-6, atol=1e-8)
+        if not np.array_equal(x, before):
+            raise Mismatch(f"jacobian changed its input x (for {label})",
+                           "perturb a copy of x (x + step), or put every entry back afterwards")
+    return f"{len(functions)} functions passed (shape (m, n), within 1e-6 of the exact Jacobian)"
+
+
 @register("ch2.numerical_gradient",
-          hint="for each entry i: set x[i] to x[i] + eps, evaluate f, set it to x[i] − eps, evaluate "
-               "f, restore x[i]; the gradient entry is (f₊ − f₋) / 2eps")
+          hint="one entry at a time: nudge it up by eps and down by eps, evaluate f both times, put the "
+               "entry back; use the central difference, whose error is ~eps², not the one-sided one")
 def check_numerical_gradient(answer):
     rng = np.random.default_rng(23)
     functions = [("f(x) = Σ x²", lambda x: np.sum(x ** 2), lambda x: 2 * x, (4,)),
@@ -65,8 +128,10 @@ def softplus(x):
     return x.relu() + (1 + (-x.abs()).exp()).log()
 
 
-@register("ch2.softplus", hint="log(1 + eˣ) overflows for large x; use max(x, 0) + log(1 + e^(−|x|)), "
-                               "which is the same function and never exponentiates a large number")
+@register("ch2.softplus",
+          hint="log(1 + eˣ) overflows for large x, where it is almost x: factor eˣ out of 1 + eˣ for "
+               "positive x so that exp only ever sees a number ≤ 0 (relu and abs help write both "
+               "cases at once)")
 def check_softplus(answer):
     rng = np.random.default_rng(24)
     large = np.array([-800.0, -40.5, 35.25, 710.5, 900.0])
