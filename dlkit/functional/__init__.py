@@ -46,7 +46,14 @@ from .losses import (
     smooth_l1_loss,
 )
 from .normalization import batch_norm, group_norm, layer_norm
-from .pooling import adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
+from .pooling import (
+    adaptive_avg_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    max_pool1d,
+    max_pool2d,
+    max_unpool2d,
+)
 
 __all__ = [
     "adaptive_avg_pool2d",
@@ -78,4 +85,5 @@ __all__ = [
     "tanh",
 ]
 __all__ += ["elu", "gelu", "hardtanh", "prelu", "silu", "softplus"]
+__all__ += ["max_unpool2d"]
 __all__ += ["dropout2d", "group_norm", "huber_loss", "kl_div", "layer_norm", "smooth_l1_loss"]
