@@ -27,7 +27,7 @@ def main(argv=None):
                                  help="write an nbgrader course's source/ folder from solutions/")
     graded.add_argument("--solutions", default="solutions", help="folder of solution notebooks")
     graded.add_argument("--course", default="course", help="the nbgrader course folder to write into")
-    graded.add_argument("--points", type=int, default=1, help="points per check (default 1)")
+    graded.add_argument("--points", type=int, default=1, help="points per check cell that has no nbgrader metadata yet (default 1)")
     report = commands.add_parser("progress", help="run the exercise notebooks headless and show "
                                                   "which checks pass, per chapter")
     report.add_argument("folder", nargs="?", default="exercises", help="folder of exercise notebooks")

@@ -55,12 +55,13 @@ def tolerances(got_dtype, expected, rtol=1e-6, atol=1e-8):
     return max(rtol, 1000 * eps), max(atol, 100 * eps * scale)
 
 
-def assert_close(got, expected, what, hint=None, rtol=1e-6, atol=1e-8, check_dtype=False):
+def assert_close(got, expected, what, hint=None, rtol=1e-6, atol=1e-8, check_dtype=False, precision=None):
     """Raise :class:`Mismatch` unless ``got`` has ``expected``'s shape and values.
 
     The dtype is not judged (``check_dtype=False``, the default): a float32 answer passes within
     float32 tolerance (see :func:`tolerances`). Pass ``check_dtype=True`` only where the dtype is the
-    point of the exercise.
+    point of the exercise. ``precision`` (a dtype) says in which precision ``got`` was really computed
+    when its own dtype hides it — a gradient cast back to float64 from a float32 computation.
     """
     got = as_array(got, what, hint)
     expected = np.asarray(expected)
@@ -69,6 +70,8 @@ def assert_close(got, expected, what, hint=None, rtol=1e-6, atol=1e-8, check_dty
     if check_dtype and expected.dtype.kind == "f" and got.dtype != expected.dtype:
         raise Mismatch(f"{what} has dtype {got.dtype}, expected {expected.dtype}", hint)
     rtol, atol = tolerances(got.dtype, expected, rtol, atol)
+    if precision is not None:
+        rtol, atol = (max(a, b) for a, b in zip((rtol, atol), tolerances(precision, expected, rtol, atol)))
     got = got.astype(np.float64)
     expected = expected.astype(np.float64)
     bad_finite = ~np.isfinite(got) & np.isfinite(expected)
@@ -117,7 +120,7 @@ def assert_fraction(got, expected, what, hint=None, atol=1e-12):
     number = float(array.reshape(-1)[0])
     if not 0.0 <= number <= 1.0:
         raise Mismatch(f"{what}: expected a fraction in [0, 1], got {number:g}", hint)
-    assert_close(number, expected, what, hint, rtol=0.0, atol=atol)
+    assert_close(array.reshape(()), expected, what, hint, rtol=0.0, atol=atol)  # keeps its precision
 
 
 def assert_named_shapes(got, expected, owner, hints=None):
@@ -156,10 +159,10 @@ def assert_tensor(value, what, hint=None):
                                "so that backward() can reach the inputs; numpy functions cut the graph")
 
 
-def assert_gradient(tensor, expected, what, hint=None):
-    """Raise unless ``tensor.grad`` exists and matches ``expected``."""
+def assert_gradient(tensor, expected, what, hint=None, precision=None):
+    """Raise unless ``tensor.grad`` exists and matches ``expected`` (``precision``: see assert_close)."""
     if tensor.grad is None:
         raise Mismatch(f"no gradient reached {what}",
                        hint or "keep every step a Tensor operation: np.* functions, .data or float() "
                                "break the graph between the input and the output")
-    assert_close(tensor.grad, expected, f"the gradient of {what}", hint)
+    assert_close(tensor.grad, expected, f"the gradient of {what}", hint, precision=precision)

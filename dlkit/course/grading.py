@@ -1,13 +1,15 @@
 """Graded use with nbgrader: turn ``solutions/`` into an nbgrader course's ``source/`` folder.
 
-The solution notebooks stay the single source. This adds the cell metadata nbgrader needs, derived
-from what the notebooks already say:
+The solution notebooks stay the single source. They may carry nbgrader's cell metadata already (ours
+do; it is kept as written); where a cell has none, it is derived from what the notebook says:
 
 * a cell with ``### BEGIN SOLUTION`` … ``### END SOLUTION`` becomes an nbgrader *solution* cell;
 * a check cell (``check("ch3.softmax", softmax)``) becomes a locked *autograded test* cell worth
-  ``points``, with a hidden test that runs the check again from a fresh import of dlkit's checker
-  (so a learner who redefines ``check`` in an answer cell gains nothing). nbgrader removes the hidden
-  lines from the student version and puts them back when it grades.
+  ``points``.
+
+Every graded check cell then gets a hidden test that runs the check again from a fresh import of
+dlkit's checker (so a learner who redefines ``check`` in an answer cell gains nothing). nbgrader
+removes the hidden lines from the student version and puts them back when it grades.
 
 ``nbgrader_config.py`` sets nbgrader's code stub to the one ``build-exercises`` writes, so the
 student notebooks nbgrader releases have the same cells and sources as ``exercises/``.
@@ -46,16 +48,18 @@ def graded_notebook(solution, points=1):
         if cell.cell_type != "code":
             continue
         checks = CHECK_CALL.findall(cell.source)
-        if BEGIN in cell.source:
-            cell.metadata["nbgrader"] = _metadata(f"answer-{index}", solution=True)
-        elif checks:
-            name = checks[0][0]
+        if "nbgrader" not in cell.metadata:  # metadata the author wrote is kept as it is
+            if BEGIN in cell.source:
+                cell.metadata["nbgrader"] = _metadata(f"answer-{index}", solution=True)
+            elif checks:
+                cell.metadata["nbgrader"] = _metadata(f"check-{checks[0][0].replace('.', '-')}",
+                                                      grade=True, points=points * len(checks))
+        graded = cell.metadata.get("nbgrader", {}).get("grade")
+        if graded and checks and "### BEGIN HIDDEN TESTS" not in cell.source:
             hidden = "\n".join(f"assert _checker.run_check({n!r}, {answer}).passed, "
                                f"\"{n} is not right yet\"" for n, answer in checks)
             cell.source = (cell.source.rstrip("\n") + "\n### BEGIN HIDDEN TESTS\n"
                            "import dlkit.course as _checker\n" + hidden + "\n### END HIDDEN TESTS")
-            cell.metadata["nbgrader"] = _metadata(f"check-{name.replace('.', '-')}", grade=True,
-                                                  points=points * len(checks))
     return notebook
 
 

@@ -1,12 +1,15 @@
 """A check judges the answer, not the learner's session: clean state, a time limit, forbidden helpers.
 
-* :func:`clean_session` runs a check with dlkit's defaults (float64, gradients on, the random
-  numbers untouched, numpy warnings silenced) whatever the notebook set, and restores the session.
+* :func:`clean_session` runs a check with dlkit's defaults (float64, gradients on, numpy warnings
+  silenced) whatever the notebook set, and restores the session (also dlkit's and numpy's random
+  numbers, so running a check does not change what the notebook draws next).
 * :func:`time_limit` stops a learner's function that never returns. In the main thread on Unix —
-  where Jupyter runs every cell — a ``SIGALRM`` timer raises :class:`CheckTimeout` inside the running
-  Python code, so the notebook gets control back and the kernel lives on. Elsewhere (Windows, or a
-  check called from another thread) signals are not available: the check then runs in a helper
-  thread and is abandoned after the limit; its function may keep running in the background until
+  where Jupyter runs every cell — a timer signal raises :class:`CheckTimeout` inside the running
+  Python code, so the notebook gets control back and the kernel lives on. The limit is CPU time
+  (``SIGPROF``), so a busy machine does not fail a slow-but-right answer; a wall-clock ``SIGALRM`` at
+  three times the limit stops code that sleeps or waits. Elsewhere (Windows, or a check called from
+  another thread) signals are not available: the check then runs in a helper thread that is
+  abandoned after the limit in wall-clock time; its function may keep running in the background until
   it ends (restart the kernel to stop it). A signal cannot interrupt one long C call (a huge numpy
   operation); it takes effect when that call returns.
 * :func:`forbidden` swaps dlkit functions and classes an exercise asks you to write yourself for
@@ -48,7 +51,9 @@ class ForbiddenCall(BaseException):
 def clean_session():
     """Run the body with float64 as default dtype, gradients on and dlkit's random numbers saved."""
     rng = get_rng()
-    saved_rng = rng.bit_generator.state  # a check must not shift the notebook's random numbers
+    # a check must not shift the notebook's random numbers: dlkit's, or numpy's global ones that a
+    # learner's function may draw from
+    saved_rng, saved_numpy = rng.bit_generator.state, np.random.get_state()
     saved_dtype = get_default_dtype()
     set_default_dtype(np.float64)
     try:
@@ -57,6 +62,7 @@ def clean_session():
     finally:
         set_default_dtype(saved_dtype)
         rng.bit_generator.state = saved_rng
+        np.random.set_state(saved_numpy)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -67,9 +73,17 @@ def can_interrupt():
     return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
 
 
+WALL_FACTOR = 3  # a function that waits (sleep, input) instead of computing is stopped after 3× the limit
+
+
 @contextlib.contextmanager
 def time_limit(seconds):
-    """Raise :class:`CheckTimeout` in the body after ``seconds`` of wall time (main thread, Unix)."""
+    """Raise :class:`CheckTimeout` in the body after ``seconds`` of CPU time (main thread, Unix).
+
+    The limit counts the computing the code does (``ITIMER_PROF``: CPU time of this process), not the
+    wall clock, so a check does not give up on a right answer because the machine is busy; a second,
+    wall-clock timer stops code that waits instead of computing after ``WALL_FACTOR`` times the limit.
+    """
     if not seconds or not can_interrupt():
         yield
         return
@@ -77,13 +91,16 @@ def time_limit(seconds):
     def give_up(signum, frame):
         raise CheckTimeout(seconds)
 
-    previous = signal.signal(signal.SIGALRM, give_up)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    previous = {number: signal.signal(number, give_up) for number in (signal.SIGPROF, signal.SIGALRM)}
+    signal.setitimer(signal.ITIMER_PROF, seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds * WALL_FACTOR)
     try:
         yield
     finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
         signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def run_with_time_limit(fn, seconds):
@@ -113,12 +130,26 @@ def run_with_time_limit(fn, seconds):
 # Forbidden dlkit functions and classes
 # ----------------------------------------------------------------------------------------------------
 def resolve(path):
-    """The object named by a dotted path such as ``"dlkit.functional.cross_entropy"``."""
-    module_name, _, attribute = path.rpartition(".")
-    try:
-        return getattr(importlib.import_module(module_name), attribute)
-    except (ImportError, AttributeError) as error:
-        raise ValueError(f"forbid: cannot find {path!r} ({error})") from None
+    """The object named by a dotted path: ``"dlkit.functional.cross_entropy"``, ``"dlkit.nn.Linear"``
+    or a method such as ``"dlkit.Tensor.softmax"``."""
+    return _locate(path)[2]
+
+
+def _locate(path):
+    """``(owner, attribute, object)`` for a dotted path; the owner is a module or a class."""
+    parts = path.split(".")
+    for split in range(len(parts) - 1, 0, -1):
+        try:
+            owner = importlib.import_module(".".join(parts[:split]))
+        except ImportError:
+            continue
+        try:
+            for name in parts[split:-1]:
+                owner = getattr(owner, name)
+            return owner, parts[-1], getattr(owner, parts[-1])
+        except AttributeError as error:
+            raise ValueError(f"forbid: cannot find {path!r} ({error})") from None
+    raise ValueError(f"forbid: cannot find {path!r} (no module to import)")
 
 
 def _called_from_dlkit(depth):
@@ -154,9 +185,15 @@ def forbidden(paths, namespaces=(), calls=None):
     undo = []
     try:
         for path in paths:
-            original = resolve(path)
+            owner, attribute, original = _locate(path)
             if isinstance(original, type):
                 _guard_class(path, original, calls, undo)
+            elif isinstance(owner, type):  # a method: guarded on its class, for every instance
+                guard = _function_guard(path, original, calls)
+                had_own = attribute in owner.__dict__
+                setattr(owner, attribute, guard)
+                undo.append(lambda c=owner, a=attribute, v=original, own=had_own:
+                            setattr(c, a, v) if own else delattr(c, a))
             else:
                 guard = _function_guard(path, original, calls)
                 places = [m.__dict__ for name, m in list(sys.modules.items())

@@ -181,6 +181,12 @@ def progress_widget(folder="exercises"):
     """
     import ipywidgets as widgets
 
+    class ProgressWidget(widgets.VBox):
+        text = "Progress: not run yet"
+
+        def __repr__(self):  # the text form a notebook saved without widget state shows
+            return self.text
+
     table = widgets.HTML()
     button = widgets.Button(description="Check again", icon="refresh")
     status = widgets.Label()
@@ -188,13 +194,15 @@ def progress_widget(folder="exercises"):
     def refresh(_=None):
         button.disabled, status.value = True, f"running the notebooks in {folder} …"
         try:
-            table.value = progress(folder)._repr_html_()
+            report = progress(folder)
+            table.value, box.text = report._repr_html_(), str(report)
             status.value = ""
         except Exception as error:  # noqa: BLE001 - shown in the widget, the kernel carries on
             status.value = f"could not run them: {error}"
         finally:
             button.disabled = False
 
+    box = ProgressWidget([widgets.HBox([button, status]), table])
     button.on_click(refresh)
     refresh()
-    return widgets.VBox([widgets.HBox([button, status]), table])
+    return box

@@ -37,6 +37,19 @@ def test_a_right_answer_passes_after_the_notebook_set_float32_and_leaked_no_grad
     assert dlkit.is_grad_enabled()
 
 
+def test_a_check_does_not_move_numpys_global_random_numbers(temporary_check):
+    def draws(answer):
+        answer()
+        return "ok"
+
+    name = temporary_check("t.draws", draws)
+    np.random.seed(3)
+    expected = np.random.rand(2)
+    np.random.seed(3)
+    assert run_check(name, lambda: np.random.rand(5)).passed
+    assert np.array_equal(np.random.rand(2), expected)
+
+
 def test_the_check_sees_float64_and_gradients_on(temporary_check):
     seen = {}
 
@@ -73,14 +86,15 @@ def forever_swallowing_exceptions(*args):
 @pytest.mark.parametrize("answer", [forever, forever_swallowing_exceptions])
 def test_a_function_that_never_returns_fails_after_the_time_limit(answer):
     set_timeout(0.5)
-    previous_handler = signal.getsignal(signal.SIGALRM)
+    previous = [signal.getsignal(signal.SIGALRM), signal.getsignal(signal.SIGPROF)]
     start = time.perf_counter()
     result = run_check("ch3.softmax", answer)
     elapsed = time.perf_counter() - start
     assert not result.passed and "gave up after 0.5 s" in result.message
-    assert elapsed < 3
-    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0), "the timer must be disarmed"
-    assert signal.getsignal(signal.SIGALRM) is previous_handler
+    assert elapsed < 5  # 0.5 s of CPU for the busy loop; 3 × 0.5 s of wall time for the sleeping one
+    for timer in (signal.ITIMER_REAL, signal.ITIMER_PROF):
+        assert signal.getitimer(timer) == (0.0, 0.0), "the timers must be disarmed"
+    assert [signal.getsignal(signal.SIGALRM), signal.getsignal(signal.SIGPROF)] == previous
     assert run_check("ch3.softmax", softmax_right).passed  # and the next check runs normally
 
 
@@ -130,6 +144,17 @@ def test_time_limit_settings_global_environment_and_per_check(monkeypatch, tempo
 def test_time_limit_context_raises_check_timeout_in_the_main_thread():
     with pytest.raises(CheckTimeout), time_limit(0.2):
         forever()
+
+
+def test_the_limit_counts_computing_not_waiting_for_a_busy_machine():
+    # 0.6 s of sleeping uses almost no CPU: under a 0.3 s CPU limit it is not stopped (the wall-clock
+    # backstop is 3 × 0.3 s), while 0.6 s of computing is.
+    with time_limit(0.3):
+        time.sleep(0.6)
+    with pytest.raises(CheckTimeout), time_limit(0.3):
+        end = time.process_time() + 0.6
+        while time.process_time() < end:
+            pass
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -248,3 +273,19 @@ def test_a_forbidden_path_that_does_not_exist_is_a_clear_error(temporary_check):
     name = temporary_check("t.typo", check_ce, forbid=("dlkit.functional.cross_entropi",))
     with pytest.raises(ValueError, match="cross_entropi"):
         run_check(name, ce_by_hand)
+
+
+def check_sigmoid(answer):
+    x = np.linspace(-3, 3, 7)
+    cases = [("7 values in [-3, 3]", (x,))]
+    return check_tensor_function(answer, dlkit.functional.sigmoid, cases, ("x",))  # dlkit's own code
+
+
+def test_a_forbidden_tensor_method_fails_when_called_and_is_restored(temporary_check):
+    name = temporary_check("t.sigmoid", check_sigmoid, forbid=("dlkit.Tensor.sigmoid",))
+    method = dlkit.Tensor.sigmoid
+    calls_method = run_check(name, lambda x: x.sigmoid())
+    assert not calls_method.passed and "dlkit's Tensor.sigmoid" in calls_method.message
+    assert run_check(name, lambda x: 1 / (1 + (-x).exp())).passed
+    assert dlkit.Tensor.sigmoid is method
+    assert np.isclose(dlkit.Tensor(0.0).sigmoid().item(), 0.5)

@@ -2,11 +2,11 @@
 
 A temporary nbgrader course is built from solutions/ with ``python -m dlkit.course nbgrader-source``;
 nbgrader itself (its command line, in a subprocess, no network) generates and grades. One assignment
-holds every chapter (compared with exercises/); chapter 3 alone is autograded for three students.
+holds every chapter (compared with exercises/); its chapter 3 notebook is autograded for three students
+(nbgrader scores each notebook of a submission; the others are simply not submitted).
 """
 import copy
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -46,12 +46,13 @@ def course(tmp_path_factory):
         for notebook in chapter.glob("*.ipynb"):
             (everything / notebook.name).write_bytes(notebook.read_bytes())
     nbgrader(course, "generate_assignment", "all", "--force")
-    nbgrader(course, "generate_assignment", "ch03", "--force")
     return course
 
 
 def test_the_source_marks_answer_cells_as_solutions_and_check_cells_as_graded_tests():
     solution = nbformat.read(str(CHAPTER), as_version=4)
+    for cell in solution.cells:  # derive everything, as for a solution notebook without metadata
+        cell.metadata.pop("nbgrader", None)
     graded = graded_notebook(solution, points=2)
     kinds = [c.metadata.get("nbgrader", {}) for c in graded.cells]
     answers = [k for k in kinds if k.get("solution")]
@@ -63,6 +64,18 @@ def test_the_source_marks_answer_cells_as_solutions_and_check_cells_as_graded_te
     hidden = [c.source for c in graded.cells if c.metadata.get("nbgrader", {}).get("grade")]
     assert all("### BEGIN HIDDEN TESTS" in s and "_checker.run_check(" in s for s in hidden)
     assert "nbgrader" not in solution.cells[1].metadata, "the solution must not be modified"
+
+
+def test_nbgrader_metadata_an_author_wrote_is_kept_and_missing_metadata_is_derived():
+    solution = nbformat.v4.new_notebook()
+    own = {"grade": True, "grade_id": "mine", "locked": True, "points": 3, "schema_version": 3,
+           "solution": False, "task": False}
+    solution.cells = [nbformat.v4.new_code_cell('check("ch3.mse", mse)', metadata={"nbgrader": own}),
+                      nbformat.v4.new_code_cell('check("ch3.bce", bce)')]
+    graded = graded_notebook(solution)
+    assert graded.cells[0].metadata["nbgrader"] == own
+    assert graded.cells[0].source.startswith('check("ch3.mse", mse)\n### BEGIN HIDDEN TESTS')
+    assert graded.cells[1].metadata["nbgrader"]["grade_id"] == "check-ch3-bce"
 
 
 def test_released_student_notebooks_are_the_exercise_notebooks(course):
@@ -78,39 +91,41 @@ def test_released_student_notebooks_are_the_exercise_notebooks(course):
             assert "HIDDEN TESTS" not in mine.source and "SOLUTION" not in mine.source
 
 
-def answered(release, solution, wrong=None):
-    """The released notebook with the solution's answers typed in (and cell ``wrong``'s replaced)."""
+def answered(release, solution, sneaky=False):
+    """The released notebook with the solution's answers typed in.
+
+    ``sneaky``: the first exercise is left unanswered and its cell redefines ``check`` to do nothing,
+    so the visible check cell "passes"; the hidden test must still fail it.
+    """
     notebook = copy.deepcopy(release)
     answer_cells = [c for c in solution.cells if BEGIN in c.source]
     targets = [c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("solution")]
     for number, (cell, source) in enumerate(zip(targets, answer_cells)):
+        if sneaky and number == 0:
+            cell.source += "\n\n\ndef check(*args, **kwargs):\n    pass"
+            continue
         lines = [line for line in source.source.split("\n") if line.strip() not in (BEGIN, END)]
         cell.source = "\n".join(lines)
-        if number == wrong:
-            cell.source = re.sub(r"\.max\(", ".min(", cell.source) + "\n\ndef check(*args):\n    pass"
     return notebook
 
 
 def test_autograde_gives_full_marks_to_right_answers_and_fewer_to_wrong_ones(course):
-    release = nbformat.read(str(course / "release" / "ch03" / CHAPTER.name), as_version=4)
+    release = nbformat.read(str(course / "release" / "all" / CHAPTER.name), as_version=4)
     solution = nbformat.read(str(CHAPTER), as_version=4)
-    stable_softmax = next(i for i, c in enumerate(c for c in solution.cells if BEGIN in c.source)
-                          if ".max(" in c.source)
     submissions = {"right": answered(release, solution), "stubs": release,
-                   # a wrong softmax (the min instead of the max overflows) plus a `check` that
-                   # does nothing: the hidden test still runs dlkit's check
-                   "sneaky": answered(release, solution, wrong=stable_softmax)}
+                   "sneaky": answered(release, solution, sneaky=True)}
     for student, notebook in submissions.items():
-        folder = course / "submitted" / student / "ch03"
+        folder = course / "submitted" / student / "all"
         folder.mkdir(parents=True)
         nbformat.write(notebook, str(folder / CHAPTER.name))
-    nbgrader(course, "autograde", "ch03", "--create", "--force")
+    nbgrader(course, "autograde", "all", "--create", "--force")
     with nbgrader_api.Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
-        full = gradebook.find_assignment("ch03").max_score
-        scores = {s: gradebook.find_submission("ch03", s).score for s in submissions}
+        graded = {s: gradebook.find_submission_notebook(CHAPTER.stem, "all", s) for s in submissions}
+        full = graded["right"].max_score
+        scores = {s: notebook.score for s, notebook in graded.items()}
     assert full >= 4
     assert scores["right"] == full
     assert scores["stubs"] == 0
     assert 0 < scores["sneaky"] < full
-    graded = nbformat.read(str(course / "autograded" / "right" / "ch03" / CHAPTER.name), as_version=4)
+    graded = nbformat.read(str(course / "autograded" / "right" / "all" / CHAPTER.name), as_version=4)
     assert any("### BEGIN HIDDEN TESTS" in c.source for c in graded.cells), "hidden tests put back"

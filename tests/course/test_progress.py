@@ -67,6 +67,7 @@ def test_the_widget_shows_the_same_table_with_a_button(report, monkeypatch):
     assert button.description == "Check again"
     assert "03 linear models and losses" in table.value and "#1a7f37" in table.value
     assert "Next:" in table.value
+    assert repr(widget) == str(report)  # the text form saved notebooks show without widgets
 
 
 def test_the_learners_notebooks_are_not_changed(learner_folder, report):
