@@ -113,7 +113,7 @@ def _conv2d_arrays(x, weight, stride, pads, dilation, groups):
 
     def forward_part(start, stop):
         im2col(windows[start:stop], out=cols[start:stop])
-        np.matmul(w_mat, as_matrices(cols[start:stop], cols[0].size // (h_out * w_out)),
+        np.matmul(w_mat, as_matrices(cols[start:stop], c * kernel[0] * kernel[1]),
                   out=as_matrices(out[start:stop], c_out))
     over_batch(forward_part, n, cols.size)
     offsets = list(kernel_offsets(kernel, stride, dilation, (h_out, w_out)))
@@ -124,7 +124,7 @@ def _conv2d_arrays(x, weight, stride, pads, dilation, groups):
 
         def backward_part(start, stop):
             g_part = as_matrices(g[start:stop], c_out)
-            cols_part = as_matrices(cols[start:stop], cols[0].size // (h_out * w_out))
+            cols_part = as_matrices(cols[start:stop], c * kernel[0] * kernel[1])
             if need_w:   # Σ over this slice's samples of G_n colsₙᵀ
                 partial_w.append((g_part @ cols_part.swapaxes(-1, -2)).sum(axis=0))
             if need_x:
@@ -162,9 +162,11 @@ def _conv_transpose2d_arrays(x, weight, stride, pads, dilation, groups, output_p
         partial_w = []
 
         def backward_part(start, stop):
-            cols_g = im2col(windows[start:stop]).reshape(stop - start, groups, -1, h * w)
+            cols_g = im2col(windows[start:stop]).reshape(stop - start, groups,
+                                                         c_out // groups * kernel[0] * kernel[1], h * w)
             if need_x:
-                np.matmul(w_mat, cols_g, out=grad_x[start:stop].reshape(stop - start, groups, -1, h * w))
+                np.matmul(w_mat, cols_g,
+                          out=grad_x[start:stop].reshape(stop - start, groups, c_in // groups, h * w))
             if need_w:
                 partial_w.append((x_mat[start:stop] @ cols_g.swapaxes(-1, -2)).sum(axis=0))
         over_batch(backward_part, n, g.size * kernel[0] * kernel[1])
