@@ -1,6 +1,6 @@
 """Engine speed against PyTorch CPU, measured in one process as ratios (dlkit time / torch time).
 
-    python benchmarks/bench_engine.py [--threads N] [--repeats R]
+    python benchmarks/bench_engine.py [--threads N] [--repeats R] [--baseline DIR]
 
 (a) per-op overhead: forward + backward of a chain of 1,000 elementwise ops on a shape-(8,) tensor
     (target <= 1.5x);
@@ -9,6 +9,10 @@
 
 Both libraries get the same number of threads (BLAS for numpy, intra-op for torch) and the same dtype.
 Each case is timed as the median of several repeats after a warm-up.
+
+--baseline DIR also loads the dlkit package of another checkout (e.g. a ``git worktree`` of main) and
+times case (a) on both engines alternately in this process: the ratio this/baseline shows what an
+engine change costs per op, with background load hitting both sides alike.
 """
 import argparse
 import itertools
@@ -24,6 +28,7 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--baseline", help="another checkout's root: compare its engine's per-op cost")
     return parser.parse_args()
 
 
@@ -137,6 +142,39 @@ def main():
         ratio = dl_t / torch_t
         verdict = "ok" if ratio <= target else "MISS"
         print(f"{label:66} {dl_t * 1e3:9.2f} {torch_t * 1e3:9.2f} {ratio:6.2f} <={target:<4} {verdict}")
+    if ARGS.baseline:
+        compare_with_baseline(ARGS.baseline)
+
+
+def load_baseline(root):
+    """Import ``root``/dlkit under the name ``dlkit_baseline`` (its relative imports follow it)."""
+    import importlib.util
+    path = os.path.join(root, "dlkit")
+    spec = importlib.util.spec_from_file_location("dlkit_baseline", os.path.join(path, "__init__.py"),
+                                                  submodule_search_locations=[path])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["dlkit_baseline"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def compare_with_baseline(root):
+    baseline = load_baseline(root)
+
+    def run(engine):
+        x = engine.Tensor(np.linspace(-1, 1, 8), requires_grad=True)
+        chain(x, engine.Tensor.tanh, engine.Tensor.sigmoid).sum().backward()
+    times = {"this": [], "baseline": []}
+    run(dlkit)
+    run(baseline)
+    for _ in range(ARGS.repeats * 4):  # alternate, so load changes hit both alike
+        for label, engine in (("this", dlkit), ("baseline", baseline)):
+            start = time.perf_counter()
+            run(engine)
+            times[label].append(time.perf_counter() - start)
+    this, base = statistics.median(times["this"]), statistics.median(times["baseline"])
+    print(f"{'(c) case (a) on this engine vs the baseline at ' + root:66} {this * 1e3:9.2f} "
+          f"{base * 1e3:9.2f} {this / base:6.3f} (this / baseline; < 1.05 is within 5 %)")
 
 
 if __name__ == "__main__":

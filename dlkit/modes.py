@@ -38,15 +38,30 @@ class _ThreadState(threading.local):
     """Each thread sees its own copy of these attributes, starting from the class defaults."""
 
     grad_enabled = True
-    scope = None  # the module whose forward is running; ops record it so graphs group by module
 
 
 state = _ThreadState()
+# Reading a thread-local costs more than the rest of a tiny op's bookkeeping, so ops first look at
+# this plain counter: while no thread has recording switched off, they need not ask their own thread.
+threads_with_grad_off = 0
+_count_lock = threading.Lock()
+current_scope = None  # the module whose forward is running; ops record it so graphs group by module
 
 
 def is_grad_enabled():
     """True when ops (in this thread) record the graph that ``backward()`` needs."""
     return state.grad_enabled
+
+
+def _switch(enabled):
+    """Set this thread's gradient mode; return the previous one."""
+    global threads_with_grad_off
+    previous = state.grad_enabled
+    if previous != enabled:
+        with _count_lock:
+            threads_with_grad_off += -1 if enabled else 1
+        state.grad_enabled = enabled
+    return previous
 
 
 class _GradMode:
@@ -61,10 +76,10 @@ class _GradMode:
         return switch
 
     def __enter__(self):
-        self._previous, state.grad_enabled = state.grad_enabled, self.enabled
+        self._previous = _switch(self.enabled)
 
     def __exit__(self, *exc):
-        state.grad_enabled = self._previous
+        _switch(self._previous)
 
     def __call__(self, fn):
         @functools.wraps(fn)
@@ -99,27 +114,30 @@ class set_grad_enabled:
     """
 
     def __init__(self, mode):
-        self._previous, state.grad_enabled = state.grad_enabled, bool(mode)
+        self._previous = _switch(bool(mode))
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
-        state.grad_enabled = self._previous
+        _switch(self._previous)
 
 
 class scope:
     """Context manager that tags every op made inside it with ``owner`` (its ``.scope``).
 
     ``nn.Module.__call__`` runs ``forward`` inside ``scope(module)``, so ``dlkit.viz.draw_graph`` can
-    group a big graph by the layer that made each node.
+    group a big graph by the layer that made each node. (One scope per process, not per thread:
+    it only labels graph drawings.)
     """
 
     def __init__(self, owner):
         self.owner = owner
 
     def __enter__(self):
-        self._previous, state.scope = state.scope, self.owner
+        global current_scope
+        self._previous, current_scope = current_scope, self.owner
 
     def __exit__(self, *exc):
-        state.scope = self._previous
+        global current_scope
+        current_scope = self._previous

@@ -42,7 +42,7 @@ from .tensor_elementwise import ElementwiseOps
 from .tensor_reductions import ReductionOps, ValuesIndices  # noqa: F401
 from .tensor_shape import ShapeOps
 
-_state = modes.state  # per-thread: grad_enabled, scope
+_state = modes.state  # per-thread: grad_enabled
 _clock = 0  # counts in-place changes, process-wide; each node remembers the count when it was made
 
 
@@ -167,6 +167,15 @@ class Tensor(ElementwiseOps, ReductionOps, ShapeOps):
     name : str, optional
         A label shown by ``dlkit.viz.draw_graph`` and the backward stepper.
 
+    Attributes
+    ----------
+    data : numpy.ndarray
+        The values. Writing into it directly (``t.data[0] = 1``) is allowed, as in PyTorch, but it
+        bypasses what the in-place methods do: no check that gradients are off, and no version
+        stamp — a graph that already used ``t`` will then compute gradients from the new values.
+    grad : numpy.ndarray or None
+        ∂(what ``backward()`` was called on)/∂t, accumulated over calls; a plain numpy array.
+
     Examples
     --------
     >>> a = Tensor(2.0, requires_grad=True, name="a")
@@ -221,9 +230,8 @@ class Tensor(ElementwiseOps, ReductionOps, ShapeOps):
         """Wrap an op's output; remember the graph only if some input needs a gradient."""
         out = Tensor.__new__(Tensor)
         out.data, out.grad, out.name, out._base, out._modified, out._hooks = data, None, None, None, 0, None
-        state = _state
-        out.scope = state.scope
-        if state.grad_enabled and any(p.requires_grad for p in parents):
+        out.scope = modes.current_scope
+        if (not modes.threads_with_grad_off or _state.grad_enabled) and any(p.requires_grad for p in parents):
             out.requires_grad, out.op, out.parents = True, op, parents
             out._backward, out.rule, out._stamp = backward, rule, _clock
         else:
@@ -250,6 +258,8 @@ class Tensor(ElementwiseOps, ReductionOps, ShapeOps):
         """Make ``other`` a Tensor; Python and numpy numbers take this tensor's kind of dtype."""
         if isinstance(other, Tensor):
             return other
+        if type(other) is float and self.data.dtype.kind == "f":  # the common case, made quick
+            return Tensor._wrap(np.asarray(other, dtype=self.data.dtype))
         try:
             if isinstance(other, numbers.Number) and not isinstance(other, bool):
                 # float32 data * 2.0 stays float32 (as in PyTorch); int data * 2.5 is a float
@@ -266,7 +276,8 @@ class Tensor(ElementwiseOps, ReductionOps, ShapeOps):
 
     def _operands(self, other, op):
         """``other`` as a Tensor, and both arrays in PyTorch's result dtype."""
-        other = self._lift(other, op)
+        if not isinstance(other, Tensor):
+            other = self._lift(other, op)
         a, b = self.data, other.data
         if a.dtype is not b.dtype and a.dtype != b.dtype:
             a, b = _promote(a, b)
@@ -317,8 +328,9 @@ class Tensor(ElementwiseOps, ReductionOps, ShapeOps):
         return (self[i] for i in range(len(self.data)))
 
     def __array__(self, dtype=None, copy=None):
-        """Let numpy and matplotlib read a tensor's values (``np.asarray(t)``)."""
-        return self.data if dtype is None else self.data.astype(dtype)
+        """Let numpy and matplotlib read a tensor's values (``np.asarray(t)`` shares, ``np.array`` copies)."""
+        array = self.data if dtype is None else self.data.astype(dtype, copy=False)
+        return array.copy() if copy and array is self.data else array
 
     def __bool__(self):
         if self.data.size != 1:
@@ -334,8 +346,8 @@ class Tensor(ElementwiseOps, ReductionOps, ShapeOps):
         return int(self.item())
 
     def __index__(self):
-        if self.data.dtype.kind not in "iu" or self.data.size != 1:
-            raise DataTypeError(f"only one-element integer tensors can be used as an index, got "
+        if self.data.dtype.kind not in "iu" or self.data.ndim != 0:
+            raise DataTypeError(f"only 0-d integer tensors can be used as a Python index, got "
                                 f"dtype {self.data.dtype} and shape {self.shape}")
         return int(self.data.item())
 
@@ -655,11 +667,19 @@ class Tensor(ElementwiseOps, ReductionOps, ShapeOps):
     __hash__ = object.__hash__  # tensors are graph nodes: hashed by identity
 
     # -- in-place updates ----------------------------------------------------------------------------
-    # They change this tensor's own array (same object, same memory), as in PyTorch. While gradients
-    # are recorded they are refused on tensors that require grad: dlkit does not record in-place ops
-    # in the graph. Inside no_grad() they are how a manual optimizer step updates the weights.
-    def _check_inplace(self, op):
-        if self.requires_grad and _state.grad_enabled:
+    # They change this tensor's own array (same object, same memory), as in PyTorch. Inside no_grad()
+    # they are how a manual optimizer step updates the weights. dlkit does not record in-place ops in
+    # the graph, so while gradients are recorded they are refused on tensors that require grad —
+    # except the operators: `y += x` on a tensor in a graph (or with an x that requires grad) makes a
+    # new tensor y + x and rebinds the name, so the graph stays right.
+    def _check_inplace(self, op, other=None):
+        if not _state.grad_enabled:
+            return
+        if isinstance(other, Tensor) and other.requires_grad and not self.requires_grad:
+            raise GradientError(
+                f"{op}: the other operand requires grad, but dlkit does not record in-place ops in "
+                f"the graph; write y = y + x (or y += x) instead of an in-place method")
+        if self.requires_grad:
             what = ("a leaf tensor that requires grad" if self._backward is None else
                     f"a tensor that is part of a graph (made by {self.op})")
             raise GradientError(
@@ -676,7 +696,7 @@ class Tensor(ElementwiseOps, ReductionOps, ShapeOps):
             self._base._modified = _clock
 
     def _inplace(self, op, ufunc, other):
-        self._check_inplace(op)
+        self._check_inplace(op, other)
         value = other.data if isinstance(other, Tensor) else other
         try:
             ufunc(self.data, value, out=self.data, casting="same_kind")
@@ -704,7 +724,25 @@ class Tensor(ElementwiseOps, ReductionOps, ShapeOps):
     def div_(self, other):
         return self._inplace("div_", np.true_divide, other)
 
-    __iadd__, __isub__, __imul__, __itruediv__ = add_, sub_, mul_, div_
+    def _augmented(self, op, ufunc, out_of_place, other):
+        """``self op= other``: in place, unless that would hide a step from the graph (see above)."""
+        recording = _state.grad_enabled and (
+            self.requires_grad or (isinstance(other, Tensor) and other.requires_grad))
+        if recording and not (self.requires_grad and self._backward is None):
+            return out_of_place(self, other)  # Python rebinds the name to this new tensor
+        return self._inplace(op, ufunc, other)
+
+    def __iadd__(self, other):
+        return self._augmented("+=", np.add, Tensor.__add__, other)
+
+    def __isub__(self, other):
+        return self._augmented("-=", np.subtract, Tensor.__sub__, other)
+
+    def __imul__(self, other):
+        return self._augmented("*=", np.multiply, Tensor.__mul__, other)
+
+    def __itruediv__(self, other):
+        return self._augmented("/=", np.true_divide, Tensor.__truediv__, other)
 
     def zero_(self):
         """Set every entry to 0, in place."""

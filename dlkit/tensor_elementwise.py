@@ -5,6 +5,8 @@ here is ``upstream ⊙ f′(a)``: the local derivative, evaluated entry by entry
 """
 import numpy as np
 
+_EXP_OVERFLOW = {np.float64: -709.0, np.float32: -88.0, np.float16: -11.0}  # e^−a stays finite above
+
 
 class ElementwiseOps:
     """Methods of :class:`dlkit.Tensor` (mixed in; see ``dlkit/tensor.py``)."""
@@ -68,25 +70,24 @@ class ElementwiseOps:
         return self._result(data, (self,), "tanh", backward, "∂tanh(a)/∂a = 1 − tanh²(a)")
 
     def sigmoid(self):
-        # 1/(1 + e⁻ᵃ) for a ≥ 0 and eᵃ/(1 + eᵃ) for a < 0: exp never overflows, and tiny results
-        # keep their precision (1 − σ(−a) would round them to 0 below a ≈ −17 in float32).
+        # 1/(1 + e⁻ᵃ) keeps tiny results to full precision (the old 0.5·(tanh(a/2) + 1) rounded
+        # them to 0 below a ≈ −17 in float32). Below −log(max float), e⁻ᵃ would overflow: there σ
+        # underflows anyway, so a is held at that bound (σ is then a subnormal, as in PyTorch).
         a = self.data
-        with np.errstate(under="ignore"):  # tiny results underflow to 0, as they should
-            e = np.exp(-np.abs(a))
-        data = np.where(a >= 0, 1, e) / (1 + e)
+        floor = _EXP_OVERFLOW.get(a.dtype.type, -80.0)
+        data = 1.0 / (1.0 + np.exp(-np.maximum(a, floor)))
 
         def backward(g):
             return (g * data * (1 - data),)
-        return self._result(data.astype(a.dtype, copy=False), (self,), "sigmoid", backward,
-                            "∂σ(a)/∂a = σ(a)·(1 − σ(a))")
+        return self._result(data, (self,), "sigmoid", backward, "∂σ(a)/∂a = σ(a)·(1 − σ(a))")
 
     def relu(self):
-        # a < 0 → +0; everything else (including nan and −0.0) passes through, as torch.relu.
-        data = np.where(self.data < 0, np.zeros((), self.data.dtype), self.data)
-        mask = data > 0
+        # max(a, +0): −inf gives 0, nan stays nan, and no −0.0 comes out (a · (a > 0) gave −0.0
+        # for negatives and nan for −inf).
+        data = np.maximum(self.data, 0.0)
 
         def backward(g):
-            return (g * mask,)
+            return (g * (data > 0),)
         return self._result(data, (self,), "relu", backward, "∂relu(a)/∂a = 1 if a > 0 else 0")
 
     def leaky_relu(self, negative_slope=0.01):

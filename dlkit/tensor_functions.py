@@ -146,6 +146,19 @@ def _einsum_parts(subscripts, n_operands):
     return inputs, output
 
 
+def _spell_out_ellipsis(inputs, output, shapes):
+    """Replace ``...`` by letters of their own (right-aligned, as broadcasting aligns dims)."""
+    if not any("..." in s for s in inputs):
+        return inputs, output
+    used = set("".join(inputs) + output)
+    spare = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" if c not in used]
+    lengths = [len(shape) - len(s.replace("...", "")) for s, shape in zip(inputs, shapes) if "..." in s]
+    widest = spare[:max(lengths)]
+    inputs = [s.replace("...", "".join(widest[len(widest) - (len(shape) - len(s) + 3):]))
+              if "..." in s else s for s, shape in zip(inputs, shapes)]
+    return inputs, output.replace("...", "".join(widest))
+
+
 def _letter_sizes(sub, shape):
     """Which dimension length each letter of ``sub`` stands for (``...`` may cover several)."""
     head, _, tail = sub.partition("...")
@@ -165,6 +178,7 @@ def einsum(subscripts, *operands):
         operands = tuple(operands[0])
     tensors = [_as_tensor(t) for t in operands]
     inputs, output = _einsum_parts(subscripts, len(tensors))
+    inputs, output = _spell_out_ellipsis(inputs, output, [t.shape for t in tensors])
     arrays = [t.data for t in tensors]
     if len({a.dtype for a in arrays}) > 1:
         dtype = np.result_type(*arrays)

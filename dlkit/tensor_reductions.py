@@ -40,6 +40,8 @@ class ReductionOps:
     __slots__ = ()
 
     def _reduce_dims(self, op, dim, keepdim, axis, keepdims):
+        if dim is None and axis is None:  # over everything: the common case, nothing to check
+            return None, bool(keepdim if keepdims is None else keepdims)
         if axis is not None:
             if dim is not None:
                 raise DataTypeError(f"{op}: give dim= or axis= (the same thing), not both")
@@ -64,7 +66,8 @@ class ReductionOps:
         return g
 
     def sum(self, dim=None, keepdim=False, *, axis=None, keepdims=None, **numpy_only):
-        _refuse_numpy_call("sum", numpy_only)
+        if numpy_only:
+            _refuse_numpy_call("sum", numpy_only)
         axis, keepdims = self._reduce_dims("sum", dim, keepdim, axis, keepdims)
         data = np.sum(self.data, axis=axis, keepdims=keepdims)
 
@@ -74,7 +77,8 @@ class ReductionOps:
                               "∂(Σa)/∂aᵢ = 1")
 
     def mean(self, dim=None, keepdim=False, *, axis=None, keepdims=None, **numpy_only):
-        _refuse_numpy_call("mean", numpy_only)
+        if numpy_only:
+            _refuse_numpy_call("mean", numpy_only)
         axis, keepdims = self._reduce_dims("mean", dim, keepdim, axis, keepdims)
         with np.errstate(invalid="ignore", divide="ignore"):  # the mean of nothing is nan, as torch
             data = np.mean(self.data, axis=axis, keepdims=keepdims)
@@ -129,7 +133,8 @@ class ReductionOps:
         numpy's spelling ``axis=`` returns the values only (numpy's ``max``, PyTorch's ``amax``).
         ``x.max(other_tensor)`` is the elementwise maximum, as in PyTorch.
         """
-        _refuse_numpy_call("max", numpy_only)
+        if numpy_only:
+            _refuse_numpy_call("max", numpy_only)
         if hasattr(dim, "requires_grad"):  # x.max(other_tensor)
             from .tensor_functions import maximum
             return maximum(self, dim)
@@ -140,7 +145,8 @@ class ReductionOps:
 
     def min(self, dim=None, keepdim=False, *, axis=None, keepdims=None, **numpy_only):
         """The smallest value; with ``dim``, a named tuple ``(values, indices)`` as in PyTorch."""
-        _refuse_numpy_call("min", numpy_only)
+        if numpy_only:
+            _refuse_numpy_call("min", numpy_only)
         if hasattr(dim, "requires_grad"):  # x.min(other_tensor)
             from .tensor_functions import minimum
             return minimum(self, dim)

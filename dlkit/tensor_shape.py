@@ -46,6 +46,8 @@ def _split_mixed_index(index):
 
     So ``x[1, :, [0, 1]]`` is ``x[1][:, [0, 1]]`` in PyTorch (shape (3, 2) for x of shape (2, 3, 4)),
     while numpy gives (2, 3). Returns the two steps, or None when the index does not mix them.
+    One case still follows numpy: a 0-d integer *array or tensor* (not a Python int) next to an
+    index list counts as an array, so ``x[np.array(1), :, [0, 1]]`` has numpy's shape.
     """
     if not isinstance(index, tuple) or not any(map(_is_int, index)) or not any(map(_is_array, index)):
         return None

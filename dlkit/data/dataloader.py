@@ -42,8 +42,8 @@ class DataLoader:
 
     Yields
     ------
-    The collated batch: for ``(x, y)`` examples a tuple ``(x_batch, y_batch)`` of Tensors; features keep
-    their float dtype, integer labels become int64.
+    The collated batch: for ``(x, y)`` examples a tuple ``(x_batch, y_batch)`` of Tensors (PyTorch gives a
+    list; both unpack the same way); features keep their float dtype, integer labels become int64.
 
     Examples
     --------
@@ -106,18 +106,18 @@ class DataLoader:
                 example = self.dataset[int(index)]
                 yield self.collate_fn(example) if self.collate_fn else _convert(example)
             return
-        for indices in self.batch_sampler:
-            yield self._collate(indices)
-
-    def _collate(self, indices):
-        if self.collate_fn is not None:
-            return self.collate_fn([self.dataset[int(i)] for i in indices])
-        arrays, rows = _tensor_arrays(self.dataset)
-        if arrays is not None:
-            # Fast path: one fancy-indexing per array instead of one __getitem__ per example.
-            picked = rows[np.asarray(indices, dtype=np.int64)]
-            return tuple(Tensor(a[picked]) for a in arrays)
-        return default_collate([self.dataset[int(i)] for i in indices])
+        batches = (self.batch_sampler.index_arrays() if isinstance(self.batch_sampler, BatchSampler)
+                   else self.batch_sampler)
+        arrays, rows = _tensor_arrays(self.dataset) if self.collate_fn is None else (None, None)
+        for indices in batches:
+            if arrays is not None:
+                # Fast path: one fancy-indexing per array instead of one __getitem__ per example.
+                picked = np.asarray(indices, dtype=np.int64)
+                picked = picked if rows is None else rows[picked]
+                yield tuple(Tensor(a[picked]) for a in arrays)
+            else:
+                examples = [self.dataset[int(i)] for i in indices]
+                yield (self.collate_fn or default_collate)(examples)
 
     def __repr__(self):
         order = ("shuffle=True" if self.shuffle else f"sampler={type(self.sampler).__name__}")
@@ -126,7 +126,8 @@ class DataLoader:
 
 
 def _tensor_arrays(dataset):
-    """(arrays, row numbers) when ``dataset`` is a TensorDataset, or Subsets of one; else (None, None)."""
+    """(arrays, row numbers or None for all rows) when ``dataset`` is a TensorDataset, or Subsets of one;
+    else (None, None)."""
     rows = None
     while isinstance(dataset, Subset):
         own = np.asarray(dataset.indices, dtype=np.int64)
@@ -134,7 +135,7 @@ def _tensor_arrays(dataset):
         dataset = dataset.dataset
     if type(dataset) is not TensorDataset:
         return None, None
-    return dataset.arrays, (np.arange(len(dataset)) if rows is None else rows)
+    return dataset.arrays, rows
 
 
 def _convert(example):

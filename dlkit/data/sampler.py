@@ -39,6 +39,10 @@ class SequentialSampler(Sampler):
     def __iter__(self):
         return iter(range(len(self.data_source)))
 
+    def order(self):
+        """This epoch's indices as one numpy array (what ``__iter__`` yields, without a Python loop)."""
+        return np.arange(len(self.data_source))
+
     def __len__(self):
         return len(self.data_source)
 
@@ -65,12 +69,18 @@ class RandomSampler(Sampler):
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def __iter__(self):
+        return iter(self.order().tolist())
+
+    def order(self):
+        """This epoch's indices as one numpy array (a fresh draw each call)."""
         rng = as_generator(self.generator, "RandomSampler")
         n = len(self.data_source)
         if self.replacement:
-            return iter(rng.integers(0, n, size=self.num_samples).tolist())
-        orders = [rng.permutation(n) for _ in range(-(-self.num_samples // max(n, 1)))] if n else []
-        return iter(np.concatenate(orders)[:self.num_samples].tolist() if orders else [])
+            return rng.integers(0, n, size=self.num_samples)
+        if n == 0:
+            return np.arange(0)
+        orders = [rng.permutation(n) for _ in range(-(-self.num_samples // n))]  # whole epochs, then cut
+        return np.concatenate(orders)[:self.num_samples]
 
     def __len__(self):
         return self.num_samples
@@ -97,6 +107,17 @@ class BatchSampler(Sampler):
         if not isinstance(batch_size, numbers.Integral) or isinstance(batch_size, bool) or batch_size < 1:
             raise DataError(f"BatchSampler: batch_size must be a positive integer, got {batch_size!r}")
         self.sampler, self.batch_size, self.drop_last = sampler, int(batch_size), bool(drop_last)
+
+    def index_arrays(self):
+        """The batches as numpy index arrays: sliced from the sampler's ``order()`` when it has one
+        (no Python loop over examples), else gathered from its iterator."""
+        if not hasattr(self.sampler, "order"):
+            yield from (np.asarray(batch, dtype=np.int64) for batch in self)
+            return
+        order = self.sampler.order()
+        stop = len(order) - len(order) % self.batch_size if self.drop_last else len(order)
+        for start in range(0, stop, self.batch_size):
+            yield order[start:start + self.batch_size]
 
     def __iter__(self):
         batch = []

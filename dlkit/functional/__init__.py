@@ -13,10 +13,24 @@ Each is one op in the graph with its forward and backward side by side in its fi
 ``losses.py``        cross_entropy, nll_loss, mse_loss, l1_loss, binary_cross_entropy(_with_logits)
 ===================  ===============================================================
 """
-from .activations import leaky_relu, log_softmax, logsigmoid, relu, sigmoid, softmax, tanh
+from .activations import (
+    elu,
+    gelu,
+    hardtanh,
+    leaky_relu,
+    log_softmax,
+    logsigmoid,
+    prelu,
+    relu,
+    sigmoid,
+    silu,
+    softmax,
+    softplus,
+    tanh,
+)
 from .attention import scaled_dot_product_attention
 from .conv import conv1d, conv2d, conv_transpose2d
-from .dropout import dropout
+from .dropout import dropout, dropout2d
 from .embedding import embedding
 from .interpolate import interpolate
 from .linear import linear
@@ -24,11 +38,14 @@ from .losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     cross_entropy,
+    huber_loss,
+    kl_div,
     l1_loss,
     mse_loss,
     nll_loss,
+    smooth_l1_loss,
 )
-from .normalization import batch_norm
+from .normalization import batch_norm, group_norm, layer_norm
 from .pooling import adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 
-__all__ = ["avg_pool1d", "avg_pool2d", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "conv1d", "conv2d", "cross_entropy", "dropout", "l1_loss", "leaky_relu", "linear", "log_softmax", "logsigmoid", "max_pool1d", "max_pool2d", "mse_loss", "nll_loss", "relu", "sigmoid", "softmax", "tanh", "embedding", "adaptive_avg_pool2d", "conv_transpose2d", "interpolate", "scaled_dot_product_attention"]
+__all__ = ["adaptive_avg_pool2d", "avg_pool1d", "avg_pool2d", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "conv1d", "conv2d", "conv_transpose2d", "cross_entropy", "dropout", "embedding", "interpolate", "l1_loss", "leaky_relu", "linear", "log_softmax", "logsigmoid", "max_pool1d", "max_pool2d", "mse_loss", "nll_loss", "relu", "scaled_dot_product_attention", "sigmoid", "softmax", "tanh", "elu", "gelu", "hardtanh", "prelu", "silu", "softplus", "dropout2d", "group_norm", "huber_loss", "kl_div", "layer_norm", "smooth_l1_loss"]

@@ -5,22 +5,45 @@
 import sys
 
 from .. import functional
-from . import init
-from .activation import LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from . import init, utils
+from .activation import (
+    ELU,
+    GELU,
+    Hardtanh,
+    LeakyReLU,
+    LogSoftmax,
+    PReLU,
+    ReLU,
+    Sigmoid,
+    SiLU,
+    Softmax,
+    Softplus,
+    Tanh,
+)
 from .attention import MultiheadAttention
-from .container import Sequential
+from .container import ModuleDict, ModuleList, Sequential
 from .conv import Conv1d, Conv2d, ConvTranspose2d
-from .dropout import Dropout
+from .dropout import Dropout, Dropout2d
 from .embedding import Embedding
 from .linear import Linear
-from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
-from .module import IncompatibleKeys, Module, Parameter, StateDictError
-from .normalization import BatchNorm1d, BatchNorm2d
+from .loss import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HuberLoss,
+    KLDivLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+    SmoothL1Loss,
+)
+from .module import IncompatibleKeys, Module, Parameter, RemovableHandle, StateDictError, SubmoduleError
+from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 from .pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
 from .recurrent import GRU, LSTM, RNN, RNNBase
 from .rnn_cell import GRUCell, LSTMCell, RNNCell
-from .shape import Flatten, Identity, Reshape
-from .transformer import generate_square_subsequent_mask, TransformerEncoder, TransformerEncoderLayer
+from .shape import Flatten, Identity, Reshape, Unflatten
+from .transformer import TransformerEncoder, TransformerEncoderLayer, generate_square_subsequent_mask
 from .upsampling import Upsample
 
 # So that `import dlkit.nn.functional as F` works too, as it does in PyTorch.
@@ -31,4 +54,4 @@ __all__ = ["AvgPool1d", "AvgPool2d", "BCELoss", "BCEWithLogitsLoss", "BatchNorm1
            "IncompatibleKeys", "L1Loss", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "MaxPool1d",
            "MaxPool2d", "Module", "NLLLoss", "Parameter", "ReLU", "Reshape", "Sequential", "Sigmoid",
            "Softmax", "StateDictError", "Tanh", "functional", "init"]
-__all__ += ["GRU", "LSTM", "RNN", "Embedding", "GRUCell", "LSTMCell", "RNNBase", "RNNCell", "AdaptiveAvgPool2d", "ConvTranspose2d", "Upsample", "MultiheadAttention", "TransformerEncoder", "TransformerEncoderLayer", "generate_square_subsequent_mask"]
+__all__ += ["GRU", "LSTM", "RNN", "AdaptiveAvgPool2d", "ConvTranspose2d", "Embedding", "GRUCell", "LSTMCell", "MultiheadAttention", "RNNBase", "RNNCell", "TransformerEncoder", "TransformerEncoderLayer", "Upsample", "generate_square_subsequent_mask", "ModuleDict", "ModuleList", "RemovableHandle", "SubmoduleError", "utils", "ELU", "GELU", "Hardtanh", "PReLU", "SiLU", "Softplus", "Dropout2d", "GroupNorm", "HuberLoss", "KLDivLoss", "LayerNorm", "SmoothL1Loss", "Unflatten"]

@@ -1,5 +1,7 @@
-"""``Dropout``: a regulariser that zeros random activations while training, and does nothing in eval."""
-from ..functional import dropout
+"""``Dropout`` and ``Dropout2d``: regularisers that zero random activations (or whole channels) while
+training, and do nothing in eval."""
+from ..functional import dropout, dropout2d
+from ..functional._checks import check_number
 from .module import Module
 
 
@@ -11,14 +13,21 @@ class Dropout(Module):
     array([1., 1., 1.])
     """
 
-    def __init__(self, p=0.5):
+    def __init__(self, p=0.5, inplace=False):
         super().__init__()
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"Dropout: p must be a probability in [0, 1], got {p}")
-        self.p = p
+        self.p = check_number(p, type(self).__name__, "p (a probability)", 0.0, 1.0)
+        self.inplace = inplace
 
     def forward(self, x):
         return dropout(x, self.p, self.training)
 
     def extra_repr(self):
         return f"p={self.p}"
+
+
+class Dropout2d(Dropout):
+    """Zero whole channels of (N, C, H, W) with probability ``p`` in training (the rest scaled by
+    1/(1 − p)): for convolutional features, whose neighbouring pixels carry the same information."""
+
+    def forward(self, x):
+        return dropout2d(x, self.p, self.training)

@@ -31,8 +31,13 @@ class Embedding(Module):
     (2, 3, 8)
     """
 
-    def __init__(self, num_embeddings, embedding_dim, padding_idx=None, dtype=None):
+    def __init__(self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None, norm_type=2.0,
+                 scale_grad_by_freq=False, sparse=False, _weight=None, _freeze=False, device=None,
+                 dtype=None):
         super().__init__()
+        if max_norm is not None or scale_grad_by_freq or sparse:
+            raise NotImplementedError("Embedding: max_norm, scale_grad_by_freq and sparse are not "
+                                      "supported by dlkit")
         if padding_idx is not None:
             if not -num_embeddings <= padding_idx < num_embeddings:
                 raise ValueError(f"Embedding({num_embeddings}, {embedding_dim}): padding_idx="
@@ -41,8 +46,12 @@ class Embedding(Module):
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.padding_idx = padding_idx
         dtype = dtype or get_default_dtype()
-        self.weight = Parameter(np.empty((num_embeddings, embedding_dim), dtype=dtype), name="weight")
-        self.reset_parameters()
+        self.weight = Parameter(np.empty((num_embeddings, embedding_dim), dtype=dtype), name="weight",
+                                requires_grad=not _freeze)
+        if _weight is None:
+            self.reset_parameters()
+        else:
+            self.weight.data[...] = np.asarray(getattr(_weight, "data", _weight))
 
     def reset_parameters(self):
         init.normal_(self.weight)
@@ -55,10 +64,8 @@ class Embedding(Module):
         array = np.array(getattr(embeddings, "data", embeddings), copy=True)
         if array.ndim != 2:
             raise DataTypeError(f"Embedding.from_pretrained: expected a 2-D array, got shape {array.shape}")
-        layer = cls(array.shape[0], array.shape[1], padding_idx=padding_idx, dtype=array.dtype)
-        layer.weight.data[...] = array
-        layer.weight.requires_grad = not freeze
-        return layer
+        return cls(array.shape[0], array.shape[1], padding_idx=padding_idx, _weight=array,
+                   _freeze=freeze, dtype=array.dtype)
 
     def forward(self, input):
         try:

@@ -9,6 +9,7 @@ forward and backward passes (Glorot/Xavier). A uniform U(−a, a) has variance a
 """
 import math
 
+from ..errors import ArgumentError, ShapeError
 from ..random import get_rng
 
 
@@ -16,7 +17,7 @@ def calculate_fan_in_and_fan_out(tensor):
     """``(fan_in, fan_out)`` of a weight of shape (out, in, *kernel): in·k and out·k, k = kernel size."""
     shape = tensor.shape
     if len(shape) < 2:
-        raise ValueError(f"fan in and fan out need a tensor with at least 2 dimensions, got shape {shape}")
+        raise ShapeError(f"fan in and fan out need a tensor with at least 2 dimensions, got shape {shape}")
     receptive = math.prod(shape[2:])
     return shape[1] * receptive, shape[0] * receptive
 
@@ -34,7 +35,7 @@ def calculate_gain(nonlinearity, param=None):
         return math.sqrt(2.0 / (1 + slope ** 2))
     if nonlinearity == "selu":
         return 3.0 / 4
-    raise ValueError(f"calculate_gain: unknown nonlinearity {nonlinearity!r}")
+    raise ArgumentError(f"calculate_gain: unknown nonlinearity {nonlinearity!r}")
 
 
 def _fill(tensor, values):
@@ -79,7 +80,7 @@ def xavier_normal_(tensor, gain=1.0):
 
 def _kaiming_std(tensor, a, mode, nonlinearity):
     if mode not in ("fan_in", "fan_out"):
-        raise ValueError(f"kaiming init: mode must be 'fan_in' or 'fan_out', got {mode!r}")
+        raise ArgumentError(f"kaiming init: mode must be 'fan_in' or 'fan_out', got {mode!r}")
     fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
     fan = fan_in if mode == "fan_in" else fan_out
     return calculate_gain(nonlinearity, a) / math.sqrt(fan)

@@ -3,7 +3,7 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..functional import linear
-from ..functional._checks import as_tensor
+from ..functional._checks import as_tensor, check_int
 from ..tensor import get_default_dtype
 from . import init
 from .module import Module, Parameter
@@ -30,9 +30,10 @@ class Linear(Module):
     (5, 3)
     """
 
-    def __init__(self, in_features, out_features, bias=True, dtype=None):
+    def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
-        self.in_features, self.out_features = in_features, out_features
+        self.in_features = check_int(in_features, "Linear", "in_features", minimum=1)
+        self.out_features = check_int(out_features, "Linear", "out_features", minimum=1)
         dtype = dtype or get_default_dtype()
         self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype), name="weight")
         self.bias = Parameter(np.empty(out_features, dtype=dtype), name="bias") if bias else None

@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..errors import DataTypeError, DlkitError, ShapeError
+from ..errors import ArgumentError, DataTypeError, DlkitError, ShapeError
 from ..tensor import Tensor, scope
 
 
@@ -20,6 +20,75 @@ class StateDictError(DlkitError, KeyError):
 
     def __str__(self):  # KeyError would otherwise show the message with quotes around it
         return str(self.args[0])
+
+
+class ModuleInitError(DlkitError, AttributeError):
+    """A Module used before ``super().__init__()`` ran in its ``__init__``."""
+
+
+class MissingForwardError(DlkitError, NotImplementedError):
+    """A Module subclass called without a ``forward`` method (or a container that has none)."""
+
+
+class SubmoduleError(DlkitError, AttributeError):
+    """``get_submodule`` with a path that names no sub-module."""
+
+
+class RemovableHandle:
+    """What ``register_forward_hook`` returns: ``handle.remove()`` unregisters the hook."""
+
+    _next_id = 0
+
+    def __init__(self, hooks, key):
+        self.hooks, self.id = hooks, key
+
+    @classmethod
+    def _add(cls, hooks, hook, prepend):
+        cls._next_id += 1
+        hooks[cls._next_id] = hook
+        if prepend:
+            hooks.move_to_end(cls._next_id, last=False)
+        return cls(hooks, cls._next_id)
+
+    def remove(self):
+        self.hooks.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+def _check_castable(who, key, value, dtype):
+    """Refuse values that would change when cast to the model's ``dtype`` beyond rounding: complex
+    numbers (numpy would drop the imaginary part with only a warning) and finite values too large
+    for the dtype (they would become inf)."""
+    if value.dtype.kind == "c":
+        raise DataTypeError(f"{who}.load_state_dict: {key} holds complex values (dtype "
+                            f"{value.dtype}); the model's {key} is {dtype}")
+    if value.dtype.kind not in "biuf":
+        raise DataTypeError(f"{who}.load_state_dict: {key} holds non-numeric values (dtype "
+                            f"{value.dtype}); expected numbers for the model's {dtype}")
+    if dtype.kind == "f" and value.dtype.kind == "f" and value.size:
+        finite = np.isfinite(value)
+        with np.errstate(over="ignore"):
+            cast = value.astype(dtype)
+        if np.any(finite & ~np.isfinite(cast)):
+            biggest = np.abs(value[finite]).max()
+            raise ArgumentError(f"{who}.load_state_dict: {key} holds values too large for the "
+                                f"model's {dtype} (largest magnitude {biggest:.4g}, the limit is "
+                                f"{np.finfo(dtype).max:.4g})")
+    if dtype.kind in "iu" and value.dtype.kind == "f" and np.any(value != np.round(value)):
+        raise DataTypeError(f"{who}.load_state_dict: {key} holds fractional values; the model's "
+                            f"{key} is an integer ({dtype})")
+
+
+def _check_hook(module, hook):
+    if not callable(hook):
+        raise DataTypeError(f"{type(module).__name__}: a hook must be callable, got "
+                            f"{type(hook).__name__}")
+    return hook
 
 
 class IncompatibleKeys(NamedTuple):
@@ -67,18 +136,22 @@ class Module:
         object.__setattr__(self, "_parameters", OrderedDict())
         object.__setattr__(self, "_buffers", OrderedDict())
         object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_forward_hooks", OrderedDict())
+        object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
         object.__setattr__(self, "training", True)
 
     # -- registration: plain attribute assignment does it ----------------------------------------------
     def __setattr__(self, name, value):
         if "_parameters" not in self.__dict__:
-            raise AttributeError(f"{type(self).__name__}: call super().__init__() in __init__ before "
+            raise ModuleInitError(f"{type(self).__name__}: call super().__init__() in __init__ before "
                                  f"assigning attributes (assigning {name!r})")
         if isinstance(value, Parameter):
-            self._forget(name)
+            if name not in self._parameters:   # replacing keeps the name's place (and state_dict order)
+                self._forget(name)
             self._parameters[name] = value
         elif isinstance(value, Module):
-            self._forget(name)
+            if name not in self._modules:
+                self._forget(name)
             self._modules[name] = value
         elif name in self._buffers:
             self._buffers[name] = value
@@ -119,12 +192,43 @@ class Module:
 
     # -- running ----------------------------------------------------------------------------------
     def forward(self, *args, **kwargs):
-        raise NotImplementedError(f"{type(self).__name__} must define forward(self, ...)")
+        raise MissingForwardError(f"{type(self).__name__} must define forward(self, ...)")
 
     def __call__(self, *args, **kwargs):
         # Ops made during forward are tagged with this module, so graphs can be grouped by layer.
         with scope(self):
-            return self.forward(*args, **kwargs)
+            for hook in list(self.__dict__.get("_forward_pre_hooks", {}).values()):
+                new_args = hook(self, args)
+                if new_args is not None:      # a pre-hook may replace the inputs
+                    args = new_args if isinstance(new_args, tuple) else (new_args,)
+            output = self.forward(*args, **kwargs)
+            for hook in list(self.__dict__.get("_forward_hooks", {}).values()):
+                new_output = hook(self, args, output)
+                if new_output is not None:    # a hook may replace the output
+                    output = new_output
+            return output
+
+    # -- hooks: look inside a forward pass (e.g. to plot every layer's activations) ----------------
+    def register_forward_hook(self, hook, *, prepend=False):
+        """Call ``hook(module, args, output)`` after every forward of this module.
+
+        If the hook returns something other than None, that replaces the output. Returns a handle
+        whose ``remove()`` unregisters the hook (also usable as ``with`` context).
+
+        >>> activations = {}
+        >>> layer = dlkit.nn.ReLU()
+        >>> handle = layer.register_forward_hook(lambda m, args, out: activations.update(relu=out))
+        >>> _ = layer(dlkit.Tensor([0.5, 2.0]))
+        >>> activations["relu"].data
+        array([0.5, 2. ])
+        >>> handle.remove()
+        """
+        return RemovableHandle._add(self._forward_hooks, _check_hook(self, hook), prepend)
+
+    def register_forward_pre_hook(self, hook, *, prepend=False):
+        """Call ``hook(module, args)`` before every forward; returning a value replaces the inputs
+        (a tuple, or a single value that becomes the only input). Returns a removable handle."""
+        return RemovableHandle._add(self._forward_pre_hooks, _check_hook(self, hook), prepend)
 
     # -- walking the tree -------------------------------------------------------------------------
     def children(self):
@@ -134,19 +238,35 @@ class Module:
     def named_children(self):
         return iter(self._modules.items())
 
-    def named_modules(self, prefix=""):
-        """``(name, module)`` for this module ("") and every sub-module, depth first, no repeats."""
-        seen = set()
+    def named_modules(self, memo=None, prefix="", remove_duplicate=True):
+        """``(name, module)`` for this module ("") and every sub-module, depth first; a module
+        reachable twice is listed once unless ``remove_duplicate=False``."""
+        seen = set() if memo is None else memo
 
         def walk(module, prefix):
-            if id(module) in seen:
-                return
-            seen.add(id(module))
+            if remove_duplicate:
+                if id(module) in seen:
+                    return
+                seen.add(id(module))
             yield prefix, module
             for name, child in module._modules.items():
                 if child is not None:
                     yield from walk(child, f"{prefix}.{name}" if prefix else name)
         return walk(self, prefix)
+
+    def get_submodule(self, target):
+        """The sub-module at the dotted path ``target`` (e.g. ``"encoder.0.conv"``; "" is self)."""
+        module = self
+        walked = []
+        for name in target.split(".") if target else []:
+            if name not in module._modules:
+                where = ".".join(walked) or "the model"
+                raise SubmoduleError(f"{type(self).__name__}.get_submodule({target!r}): "
+                                     f"{type(module).__name__} ({where}) has no submodule {name!r}; "
+                                     f"it has {list(module._modules)}")
+            module = module._modules[name]
+            walked.append(name)
+        return module
 
     def modules(self):
         return (module for _, module in self.named_modules())
@@ -161,7 +281,7 @@ class Module:
     def named_parameters(self, prefix="", recurse=True):
         """``("0.weight", Parameter)`` pairs, PyTorch's names; a shared parameter is listed once."""
         seen = set()
-        modules = self.named_modules(prefix) if recurse else [(prefix, self)]
+        modules = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
         for module_name, module in modules:
             for name, param in module._parameters.items():
                 if param is None or id(param) in seen:
@@ -174,7 +294,7 @@ class Module:
         return (param for _, param in self.named_parameters(recurse=recurse))
 
     def named_buffers(self, prefix=""):
-        for module_name, module in self.named_modules(prefix):
+        for module_name, module in self.named_modules(prefix=prefix):
             for name, buf in module._buffers.items():
                 if buf is not None:
                     yield (f"{module_name}.{name}" if module_name else name), buf
@@ -251,6 +371,7 @@ class Module:
             value = value.data if isinstance(value, Tensor) else np.asarray(value)
             if value.shape != array.shape:
                 wrong.append(f"{key}: model {tuple(array.shape)}, state_dict {tuple(value.shape)}")
+            _check_castable(type(self).__name__, key, value, array.dtype)
             values[key] = value
         if wrong:
             raise ShapeError(f"{type(self).__name__}.load_state_dict: shapes differ for "

@@ -16,6 +16,7 @@ import numpy as np
 from .. import functional as F
 from ..errors import DataTypeError
 from ..tensor import Tensor, get_default_dtype
+from . import container
 from .attention import MultiheadAttention
 from .dropout import Dropout
 from .linear import Linear
@@ -54,7 +55,8 @@ class _LayerNorm(Module):
         mean = x.mean(axis=-1, keepdims=True)
         centred = x - mean
         variance = (centred * centred).mean(axis=-1, keepdims=True)
-        return centred / (variance + self.eps).sqrt() * self.weight + self.bias
+        inverse_std = (variance + self.eps) ** -0.5     # a multiply is cheaper to undo than a divide
+        return centred * inverse_std * self.weight + self.bias
 
     def extra_repr(self):
         return f"{self.normalized_shape}, eps={self.eps}"
@@ -191,7 +193,7 @@ class TransformerEncoder(Module):
     def __init__(self, encoder_layer, num_layers, norm=None, enable_nested_tensor=True,
                  mask_check=True):
         super().__init__()
-        make_list = getattr(__import__("dlkit.nn", fromlist=["ModuleList"]), "ModuleList", _Layers)
+        make_list = getattr(container, "ModuleList", _Layers)
         self.layers = make_list([copy.deepcopy(encoder_layer) for _ in range(num_layers)])
         self.num_layers = num_layers
         self.norm = norm

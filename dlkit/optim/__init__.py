@@ -7,17 +7,19 @@ from . import lr_scheduler
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .lr_scheduler import (
-                           CosineAnnealingLR,
-                           CosineAnnealingWarmRestarts,
-                           ExponentialLR,
-                           LambdaLR,
-                           LinearLR,
-                           LRScheduler,
-                           MultiStepLR,
-                           OneCycleLR,
-                           ReduceLROnPlateau,
-                           SequentialLR,
-                           StepLR,
+    ChainedScheduler,
+    ConstantLR,
+    CosineAnnealingLR,
+    CosineAnnealingWarmRestarts,
+    ExponentialLR,
+    LambdaLR,
+    LinearLR,
+    LRScheduler,
+    MultiStepLR,
+    OneCycleLR,
+    ReduceLROnPlateau,
+    SequentialLR,
+    StepLR,
 )
 from .nadam import NAdam
 from .optimizer import Optimizer, OptimizerError
@@ -31,6 +33,8 @@ __all__ = [
            "Adagrad",
            "Adam",
            "AdamW",
+           "ChainedScheduler",
+           "ConstantLR",
            "CosineAnnealingLR",
            "CosineAnnealingWarmRestarts",
            "ExponentialLR",

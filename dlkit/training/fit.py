@@ -23,7 +23,8 @@ from .progress import ProgressBar
 
 
 def fit(model, loss_fn, optimizer, train_data, epochs=10, batch_size=32, validation_data=None,
-        metrics=("accuracy",), callbacks=(), shuffle=True, seed=0, progress=True, early_stopping=None):
+        metrics=("accuracy",), callbacks=(), shuffle=True, seed=0, progress=True, early_stopping=None,
+        scheduler=None):
     """Train ``model`` for ``epochs`` passes over ``train_data``; return the :class:`History`.
 
     Parameters
@@ -45,6 +46,10 @@ def fit(model, loss_fn, optimizer, train_data, epochs=10, batch_size=32, validat
         replaced by a one-line summary (``history.summary()``), which is what a saved notebook shows.
     early_stopping : EarlyStopping or int, optional
         An int is the patience of ``EarlyStopping(patience)``.
+    scheduler : a ``dlkit.optim.lr_scheduler`` schedule of ``optimizer``, optional
+        Stepped after every epoch, as in the hand-written loop; ``ReduceLROnPlateau`` is given the
+        epoch's ``val_loss`` (or ``loss`` without validation data); ``OneCycleLR`` is stepped after
+        every batch. The lr each epoch started with is in ``history.lrs``.
 
     Returns
     -------
@@ -65,6 +70,8 @@ def fit(model, loss_fn, optimizer, train_data, epochs=10, batch_size=32, validat
     if validation_data is not None:
         as_loader(validation_data, max(batch_size, 256), what="fit: validation_data")  # refuse it before training
     _check_optimizer_updates_model(model, optimizer)
+    _check_scheduler(scheduler, optimizer)
+    per_batch = scheduler if type(scheduler).__name__ == "OneCycleLR" else None
     named_metrics = [get_metric(m) for m in metrics]
     callbacks = list(callbacks)
     if early_stopping is not None:
@@ -81,13 +88,17 @@ def fit(model, loss_fn, optimizer, train_data, epochs=10, batch_size=32, validat
         for epoch in range(1, epochs + 1):
             if bar is not None:
                 bar.set_description(f"epoch {epoch}/{epochs}")
-            values = _train_one_epoch(model, loss_fn, optimizer, loader, named_metrics, history, epoch, bar)
+            lr = optimizer.param_groups[0]["lr"] if hasattr(optimizer, "param_groups") else None
+            values = _train_one_epoch(model, loss_fn, optimizer, loader, named_metrics, history, epoch, bar,
+                                      per_batch)
             if values is None:  # the loss blew up
                 break
             if validation_data is not None:
                 results = evaluate(model, loss_fn, validation_data, metrics=metrics, batch_size=max(batch_size, 256))
                 values.update({f"val_{name}": value for name, value in results.items()})
             history.record(epoch, values)
+            history.lrs.append(lr)
+            _step_scheduler(scheduler, per_batch, values)
             if bar is not None:
                 bar.set_postfix({k: f"{v:.4g}" for k, v in values.items()})
             _call(callbacks, "on_epoch_end", epoch, history)
@@ -102,7 +113,7 @@ def fit(model, loss_fn, optimizer, train_data, epochs=10, batch_size=32, validat
     return history
 
 
-def _train_one_epoch(model, loss_fn, optimizer, loader, named_metrics, history, epoch, bar):
+def _train_one_epoch(model, loss_fn, optimizer, loader, named_metrics, history, epoch, bar, per_batch=None):
     """One pass over the batches; the epoch's loss and metrics, or None if the loss became NaN/inf."""
     if hasattr(model, "train"):
         model.train()
@@ -122,6 +133,8 @@ def _train_one_epoch(model, loss_fn, optimizer, loader, named_metrics, history, 
             return None
         loss.backward()
         optimizer.step()
+        if per_batch is not None:
+            per_batch.step()
         total += value * len(x)
         count += len(x)
         if named_metrics:
@@ -152,6 +165,28 @@ def _check_optimizer_updates_model(model, optimizer):
             f"{'...' if len(updated) > 4 else ''}), none of which is a parameter of this "
             f"{type(model).__name__}, so training would change nothing. Build the optimizer after the model, "
             "from this model: optim.SGD(model.parameters(), ...)")
+
+
+def _check_scheduler(scheduler, optimizer):
+    if scheduler is None:
+        return
+    from ..optim.lr_scheduler import LRScheduler
+    if not isinstance(scheduler, LRScheduler):
+        raise MetricError(f"fit: scheduler should be a dlkit.optim.lr_scheduler schedule (e.g. StepLR(optimizer, "
+                          f"10)), got {type(scheduler).__name__}")
+    if scheduler.optimizer is not optimizer:
+        raise MetricError(f"fit: the {type(scheduler).__name__} schedules another optimizer than the one "
+                          "given to fit; build it on the same optimizer")
+
+
+def _step_scheduler(scheduler, per_batch, values):
+    """After an epoch: step the schedule as a hand-written loop would (OneCycleLR already stepped per batch)."""
+    if scheduler is None or per_batch is not None:
+        return
+    if type(scheduler).__name__ == "ReduceLROnPlateau":
+        scheduler.step(values.get("val_loss", values["loss"]))
+    else:
+        scheduler.step()
 
 
 def _call(callbacks, method, *args):

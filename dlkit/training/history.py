@@ -15,6 +15,8 @@ class History:
         Why training ended before ``epochs`` (early stopping, a NaN/inf loss); None when it ran to the end.
     best_epoch : int or None
         With early stopping, the epoch whose weights were kept.
+    lrs : list of float
+        The learning rate each epoch started with (first parameter group): watch a schedule work.
     model : the model being trained (callbacks may need it, e.g. to restore the best weights).
 
     Examples
@@ -27,6 +29,7 @@ class History:
     def __init__(self, model=None, planned_epochs=None):
         self.history = {}
         self.planned_epochs = planned_epochs  # what fit was asked for (epochs=)
+        self.lrs = []  # the learning rate (first parameter group) each epoch started with
         self.epochs = []
         self.model = model
         self.stopped_reason = None

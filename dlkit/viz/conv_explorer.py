@@ -92,7 +92,6 @@ class ConvExplorer(LiveDemo):
                   self.stride if stride is None else stride,
                   self.dilation if dilation is None else dilation)
         self._redraw()
-        return self
 
     # -- the sliding window ----------------------------------------------------------------------------
     @property

@@ -69,7 +69,7 @@ def parameter_names(params):
     elif isinstance(params, dict):
         pairs = params.items()
     else:
-        raise TypeError(f"draw_graph: params= should be a Module or a dict name -> Tensor, "
+        raise VizArgumentError(f"draw_graph: params= should be a Module or a dict name -> Tensor, "
                         f"got {type(params).__name__}")
     return {id(t): name for name, t in pairs}
 
@@ -135,7 +135,7 @@ def draw_graph(root, params=None, rankdir="auto", show_data=True, show_grad=True
     >>> draw_graph(loss)          # doctest: +SKIP
     """
     if not isinstance(root, Tensor):
-        raise TypeError(f"draw_graph: expected a dlkit Tensor, got {type(root).__name__}")
+        raise VizArgumentError(f"draw_graph: expected a dlkit Tensor, got {type(root).__name__}")
     check_choice("draw_graph", "rankdir", rankdir, ("auto", "LR", "TB", "RL", "BT"))
     if not (collapse is None or collapse == "module" or
             (isinstance(collapse, int) and not isinstance(collapse, bool) and collapse >= 0)):
@@ -194,8 +194,17 @@ NOTEBOOK_WIDTH_PX, SMALLEST_TEXT_PX = 820, 10
 def readable_direction(dot, needed_px=SMALLEST_TEXT_PX):
     """``"LR"`` if the left-to-right picture keeps its text readable at notebook width, else ``"TB"``.
 
-    Of the two, the one whose smallest text is larger wins when neither is readable.
+    A quick estimate of the left-to-right width settles clear cases without rendering (a render of
+    a few hundred nodes takes seconds); close calls are rendered both ways, and of the two the one
+    whose smallest text is larger wins when neither is readable.
     """
+    font = float(dot.graph_attr.get("fontsize", 14))
+    limit_pt = font * NOTEBOOK_WIDTH_PX / needed_px      # widest picture whose text stays readable
+    estimate = estimated_width_pt(dot, font)
+    if estimate < 0.6 * limit_pt:
+        return "LR"
+    if estimate > 1.6 * limit_pt:
+        return "TB"
     try:
         wide = smallest_text_px(dot.svg())
         if wide >= needed_px:
@@ -205,6 +214,33 @@ def readable_direction(dot, needed_px=SMALLEST_TEXT_PX):
         return "TB" if smallest_text_px(tall.svg()) > wide else "LR"
     except (RendererNotFound, RenderFailed):
         return "LR"
+
+
+def estimated_width_pt(dot, font=14.0):
+    """A rough left-to-right width: the widest label of each rank along the longest chain, summed.
+
+    Helvetica averages about 0.55 em per character; Graphviz adds margins and ``ranksep`` (0.35 in).
+    """
+    widths, edges = {}, []
+    for line in dot.body:
+        edge = re.match(r"\s*(\w+) -> (\w+)", line)
+        if edge:
+            edges.append(edge.groups())
+            continue
+        node = re.match(r'\s*(\w+) \[label="((?:[^"\\]|\\.)*)"', line) or re.match(
+            r"\s*(\w+) \[label=(\S+)", line)
+        if node:
+            longest = max(len(part) for part in node.group(2).split("\\n"))
+            widths[node.group(1)] = 0.55 * font * longest + 0.4 * font + 16
+    rank = {name: 0 for name in widths}
+    for _ in range(2):   # edges come in drawing order, so two sweeps settle almost every rank
+        for source, target in edges:
+            if source in rank and target in rank:
+                rank[target] = max(rank[target], rank[source] + 1)
+    widest = {}
+    for name, r in rank.items():
+        widest[r] = max(widest.get(r, 0), widths[name])
+    return sum(widest.values()) + 25 * font / 14 * max(len(widest) - 1, 0) + 8
 
 
 def smallest_text_px(svg, width_px=NOTEBOOK_WIDTH_PX):

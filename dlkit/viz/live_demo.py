@@ -6,6 +6,7 @@ methods, so a lecture, a test or nbval can drive it without a browser:
 * ``step()`` — one step of whatever the demo shows (an optimizer step, a training step, the next
   output cell of a convolution), then a redraw;
 * ``play(n)`` — ``n`` steps, one redraw at the end;
+  (they return None, so a cell ending in ``demo.play(20)`` does not show the widget a second time)
 * ``reset()`` — back to the start with the current settings.
 
 The widget (built on first display) adds buttons and sliders that call those methods. **Play runs in
@@ -41,7 +42,6 @@ class LiveDemo:
         """One step, then a redraw."""
         self._advance()
         self._redraw()
-        return self
 
     def play(self, n=10):
         """``n`` steps, then one redraw."""
@@ -50,17 +50,15 @@ class LiveDemo:
             if self._advance() is False:
                 break
         self._redraw()
-        return self
 
     def frame(self):
         """What one tick of the Play button does: ``steps_per_frame`` steps and a redraw."""
-        return self.play(self.steps_per_frame)
+        self.play(self.steps_per_frame)
 
     def reset(self):
         """Back to the start, keeping the current settings."""
         self._restart()
         self._redraw()
-        return self
 
     # -- to be defined by each demo ------------------------------------------------------------------
     def _advance(self):  # pragma: no cover - abstract
@@ -116,7 +114,8 @@ class LiveDemo:
         self._picture = w.HTML()
         self._status = w.HTML()
         buttons = w.HBox([self._reset_button, self._step_button, self._play])
-        self._widget = w.VBox([buttons, *self._controls(), self._picture, self._status])
+        self._widget = w.VBox([w.HTML(control_css(self.css_class, self.scale)), buttons,
+                               *self._controls(), self._picture, self._status])
         self._widget.add_class(self.css_class)
         self._redraw()
 
@@ -133,3 +132,14 @@ class LiveDemo:
         self._status.value = (f'<pre class="{self.css_class}-status" style="font-size:'
                               f'{100 * self.scale:.0f}%">{escape(repr(self))}</pre>')
 
+
+
+def control_css(css_class, scale):
+    """A ``<style>`` that scales the text of the sliders, dropdowns and readouts (for a projector).
+
+    Only the controls: the pictures set their own sizes (and a CSS font-size would override an SVG's).
+    """
+    size = f"{13 * scale:.0f}px"
+    parts = [f".{css_class} {sel}" for sel in (".widget-label", ".widget-readout", "select", "input",
+                                                ".widget-button", ".widget-inline-hbox label")]
+    return f"<style>{', '.join(parts)} {{font-size: {size}; line-height: 1.3}}</style>"

@@ -165,11 +165,11 @@ class OptimizerPlayground(LiveDemo):
                 setattr(self, name, check_number("OptimizerPlayground", name, settings.pop(name),
                                                  low=low, low_open=name == "lr"))
         if "betas" in settings:
-            self.betas = tuple(settings.pop("betas"))
+            self.betas = tuple(check_number("OptimizerPlayground", f"betas[{k}]", b, low=0, high=0.9999)
+                               for k, b in enumerate(settings.pop("betas")))
         if settings:
             raise VizArgumentError(f"OptimizerPlayground.configure: unknown settings {sorted(settings)}")
         self.reset()
-        return self
 
     # -- what is shown -------------------------------------------------------------------------------
     def __repr__(self):
@@ -227,7 +227,7 @@ class OptimizerPlayground(LiveDemo):
         self._settings = {
             "surface": w.Dropdown(options=list(SURFACES if self._custom else SURFACES[:3]),
                                   value=self.surface_name, description="surface", style=style),
-            "lr": w.FloatLogSlider(value=self.lr, base=10, min=-4, max=0.5, step=0.05,
+            "lr": w.FloatLogSlider(value=self.lr, base=10, min=-4, max=0.5, step=0.001,
                                    description="lr", style=style, layout=layout, readout_format=".3g"),
             "momentum": w.FloatSlider(value=self.momentum, min=0, max=0.99, step=0.01,
                                       description="momentum", style=style, layout=layout),
@@ -235,7 +235,7 @@ class OptimizerPlayground(LiveDemo):
                                    description="β₁", style=style, layout=layout),
             "beta2": w.FloatSlider(value=self.betas[1], min=0.5, max=0.9999, step=0.0001,
                                    description="β₂", style=style, layout=layout, readout_format=".4f"),
-            "condition": w.FloatLogSlider(value=self.condition, base=10, min=0, max=2.5, step=0.05,
+            "condition": w.FloatLogSlider(value=self.condition, base=10, min=0, max=2.5, step=0.001,
                                           description="condition κ", style=style, layout=layout),
         }
         for control in self._settings.values():

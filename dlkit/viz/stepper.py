@@ -36,7 +36,7 @@ import numpy as np
 
 from ..errors import GradientError
 from ..tensor import Tensor
-from .arguments import StepperDetached, check_number, check_scale
+from .arguments import StepperDetached, VizArgumentError, check_choice, check_number, check_scale
 from .preview import format_number, format_shape, format_value
 
 _LIVE = weakref.WeakSet()   # every stepper still attached to its graph (rule 2 looks here)
@@ -59,6 +59,13 @@ class BackwardStepper:
         ``max_nodes`` is shown as a window of the ``max_nodes`` nodes nearest the current step
         (laying out hundreds of nodes takes Graphviz seconds, and nobody can read them anyway).
 
+    Notes
+    -----
+    The stepper owns its graph's ``.grad`` while it is attached; the newest stepper on a graph wins,
+    and any outside change to one of those ``.grad`` (``backward()``, ``zero_grad()``) detaches it
+    (``stepper.detached`` then says why, and its actions raise :class:`StepperDetached`). The full
+    rule is in this module's docstring.
+
     Examples
     --------
     >>> a = dlkit.Tensor(2.0, requires_grad=True, name="a")
@@ -72,7 +79,7 @@ class BackwardStepper:
     def __init__(self, root, params=None, scale=1.0, zero_grad=True, rankdir="auto", max_nodes=80,
                  collapse=None):
         if not isinstance(root, Tensor):
-            raise TypeError(f"BackwardStepper: expected a dlkit Tensor, got {type(root).__name__}")
+            raise VizArgumentError(f"BackwardStepper: expected a dlkit Tensor, got {type(root).__name__}")
         if not root.requires_grad:
             raise GradientError("BackwardStepper: the root does not require grad, so there is no "
                                 "backward pass to step through; build it from tensors made with "
@@ -83,6 +90,7 @@ class BackwardStepper:
         self.root, self.params = root, params
         self.scale = check_scale("BackwardStepper", scale)
         check_number("BackwardStepper", "max_nodes", max_nodes, low=1, integer=True, allow_none=True)
+        check_choice("BackwardStepper", "rankdir", rankdir, ("auto", "LR", "TB", "RL", "BT"))
         self._draw_options = {"rankdir": rankdir, "max_nodes": max_nodes, "collapse": collapse}
         self._nodes = _needing_grad(root)  # every tensor whose .grad the engine may set
         self._original = [n.grad for n in self._nodes]
@@ -402,7 +410,9 @@ class BackwardStepper:
         self._reset_button.on_click(lambda _: self._from_widget(self.reset))
         self._slider.observe(self._on_slider, names="value")
         controls = w.HBox([self._reset_button, self._back_button, self._step_button, self._play])
-        self._widget = w.VBox([controls, w.HBox([self._slider, self._speed]), self._graph_view,
+        from .live_demo import control_css
+        self._widget = w.VBox([w.HTML(control_css("dlkit-stepper", self.scale)), controls,
+                               w.HBox([self._slider, self._speed]), self._graph_view,
                                self._formula_view])
         self._widget.add_class("dlkit-stepper")
         self._refresh()

@@ -181,7 +181,6 @@ class TrainingPlayground(LiveDemo):
                 value = check_choice("TrainingPlayground", "dataset", value, tuple(DATASETS))
             setattr(self, "optimizer_name" if name == "optimizer" else name, value)
         self.reset()
-        return self
 
     def set_lr(self, lr):
         """Change the learning rate of the running optimizer, without starting again."""
@@ -262,7 +261,7 @@ class TrainingPlayground(LiveDemo):
             "dropout": w.FloatSlider(value=self.dropout, min=0, max=0.8, step=0.05,
                                      description="dropout", style=style, layout=layout),
         }
-        self._lr_slider = w.FloatLogSlider(value=self.lr, base=10, min=-4, max=0, step=0.05,
+        self._lr_slider = w.FloatLogSlider(value=self.lr, base=10, min=-4, max=0, step=0.001,
                                            description="lr", style=style, layout=layout,
                                            readout_format=".3g")
         self._lr_slider.observe(lambda change: self.set_lr(change["new"]), names="value")

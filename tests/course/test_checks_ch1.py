@@ -343,3 +343,34 @@ def backward_difference(f, x, h):
 def test_derivative_check_fails_on_more_plausible_wrong_answers(wrong):
     result = run_check("ch1.derivative", wrong)
     assert not result.passed and "exact value" in result.message, str(result)
+
+
+def test_topological_order_answered_with_dlkits_own_is_refused():
+    import dlkit
+
+    def borrowed(root):
+        return dlkit.topological_order(root, include_constants=True)  # would work on any .parents graph
+    result = run_check("ch1.topological_order", borrowed)
+    assert not result.passed and "write it yourself" in result.message, str(result)
+
+
+def test_a_value_that_wraps_dlkit_tensors_is_refused():
+    import dlkit
+    Right = make_value()
+
+    class Wrapped(Right):
+        def __init__(self, data, parents=(), op=""):
+            super().__init__(dlkit.Tensor(float(data)).item(), parents, op)
+    result = run_check("ch1.value", Wrapped)
+    assert not result.passed and "write it yourself" in result.message, str(result)
+
+
+def test_a_mul_that_forgets_plain_numbers_is_told_to_wrap_them():
+    Right = make_value()
+
+    class NoLift(Right):
+        def __mul__(self, other):
+            out = Right.__mul__(self, other) if isinstance(other, Right) else None
+            return out if out is not None else Right(self.data * other.data)  # float has no .data
+    result = run_check("ch1.value", NoLift)
+    assert not result.passed and "a * 3.5" in str(result) and "turn it into a Value" in str(result), str(result)

@@ -140,3 +140,23 @@ def test_more_plausible_wrong_answers_fail(name, wrong, fragment):
     assert not result.passed, f"{name} passed a wrong answer: {result}"
     assert fragment in str(result)
 
+
+
+def test_answers_that_call_dlkits_own_helper_are_refused():
+    import dlkit
+
+    def unbroadcast_borrowed(grad, shape):
+        return dlkit.unbroadcast(grad, shape)
+
+    def numgrad_borrowed(f, x, eps):
+        t = dlkit.Tensor(x)
+        return dlkit.numerical_gradient(lambda u: dlkit.Tensor(f(u.data)), [t], 0, eps).reshape(x.shape)
+
+    def jacobian_borrowed(f, x, eps):
+        return dlkit.numerical_gradient(lambda u: dlkit.Tensor(f(u.data)), [dlkit.Tensor(x.copy())], 0, eps)
+
+    for name, answer in [("ch2.unbroadcast", unbroadcast_borrowed),
+                         ("ch2.numerical_gradient", numgrad_borrowed),
+                         ("ch2.jacobian", jacobian_borrowed)]:
+        result = run_check(name, answer)
+        assert not result.passed and "write it yourself" in result.message, str(result)

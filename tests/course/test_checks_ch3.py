@@ -148,3 +148,18 @@ def test_correct_float32_answers_pass_the_new_checks():
     trainer = _trainer()
     assert run_check("ch3.train_logistic", lambda X, y, lr, epochs, batch_size, rng: trainer(
         X.astype(np.float32), y.astype(np.float32), lr, epochs, batch_size, rng)).passed
+
+
+def test_softmax_that_subtracts_each_rows_minimum_fails_on_wide_rows():
+    def softmax_row_min(z):
+        e = (z - z.min(dim=-1, keepdim=True).values).exp()
+        return e / e.sum(dim=-1, keepdim=True)
+    fails("ch3.softmax", softmax_row_min, "rows spanning −800 to 800")
+
+
+def test_cross_entropy_shifted_by_each_rows_minimum_fails_on_wide_rows():
+    def shifted_by_min(z, y):
+        shifted = z - z.min(dim=-1, keepdim=True).values
+        log_p = shifted - shifted.exp().sum(dim=-1, keepdim=True).log()
+        return -log_p[np.arange(len(y)), y].mean()
+    fails("ch3.cross_entropy", shifted_by_min, "large logits", "inf")

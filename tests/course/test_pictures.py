@@ -123,3 +123,15 @@ def test_the_stepper_has_a_meaningful_text_form_for_saved_notebooks():
     assert text.startswith("BackwardStepper: step 2 of 2 — node t2 (mul)")
     assert "∂(a·b)/∂a = b" in text and "a (t0) gets −3" in text and "b (t1) gets 2" in text
     assert "VBox" not in text
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[n.stem[:2] for n in NOTEBOOKS])
+def test_saved_widgets_have_a_meaningful_text_form(notebook):
+    """Where widgets cannot run (a saved notebook on a website), the text form is what readers see."""
+    raw = []
+    for number, cell in enumerate(json.loads(notebook.read_text())["cells"]):
+        for output in cell.get("outputs", []):
+            text = "".join(output.get("data", {}).get("text/plain", ""))
+            if re.match(r"\s*(VBox|HBox|Box)\(children=", text):
+                raw.append(f"cell {number}: {text[:60]}…")
+    assert not raw, f"{notebook.name}: widget outputs saved as a raw ipywidgets repr: {raw}"

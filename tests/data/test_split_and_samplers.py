@@ -175,3 +175,12 @@ def test_default_collate_keeps_the_structure_as_torch():
         default_collate([np.zeros(1), np.zeros(2)])
     with pytest.raises(DataError, match="cannot batch examples of type object"):
         default_collate([object(), object()])
+
+
+@pytest.mark.parametrize("drop_last", [False, True])
+def test_the_loaders_fast_batches_equal_the_batch_samplers_lists(drop_last):
+    def batches():
+        return BatchSampler(RandomSampler(range(10), generator=np.random.default_rng(1)), 3, drop_last)
+    fast = [a.tolist() for a in batches().index_arrays()]
+    assert fast == list(batches())
+    assert len(fast) == (3 if drop_last else 4)

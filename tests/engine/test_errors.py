@@ -108,3 +108,41 @@ def test_dlkit_errors_are_builtin_errors_too(error, builtin):
     # So `except ValueError` in user code keeps working, and `except DlkitError` catches them all.
     assert issubclass(error, builtin)
     assert issubclass(error, DlkitError)
+
+
+# -- Python and numpy protocols used the wrong way (issue 10) ------------------------------------------
+def test_bool_of_a_tensor_with_many_values_says_it_is_ambiguous():
+    with pytest.raises(dlkit.DlkitError, match=r"bool\(\) of a tensor with 6 values \(shape \(2, 3\)\) is "
+                                               r"ambiguous; use .*any\(\) or .*all\(\)"):
+        bool(Tensor(np.ones((2, 3))))
+    assert bool(Tensor([2.0])) and not bool(Tensor(0.0))
+
+
+def test_len_of_a_0d_tensor_says_it_holds_one_number():
+    with pytest.raises(dlkit.DlkitError, match=r"len\(\) of a 0-d tensor .*t.item\(\)"):
+        len(Tensor(1.0))
+    with pytest.raises(TypeError):  # still a TypeError, as len() of an unsized object is
+        len(Tensor(1.0))
+
+
+@pytest.mark.parametrize("fn, name", [(np.sum, "sum"), (np.mean, "mean"), (np.max, "max")])
+def test_numpy_reductions_on_a_tensor_point_to_the_tensor_method(fn, name):
+    with pytest.raises(dlkit.DlkitError, match=rf"{name}: got numpy-only arguments .*np.{name}\(tensor\).*"
+                                               rf"tensor.{name}\(...\)"):
+        fn(Tensor([1.0, 2.0]))
+
+
+def test_negating_a_bool_tensor_points_to_invert_like_torch():
+    import torch
+    with pytest.raises(RuntimeError, match="bool tensor is not supported"):
+        -torch.tensor([True])
+    with pytest.raises(dlkit.DlkitError, match=r"neg: negating a bool tensor is not supported .*~mask"):
+        -Tensor(np.array([True, False]))
+    np.testing.assert_array_equal((~Tensor(np.array([True, False]))).data, [False, True])
+
+
+@pytest.mark.parametrize("call", [lambda t: t.max(), lambda t: t.min(), lambda t: t.argmax(),
+                                  lambda t: t.max(dim=0)])
+def test_max_of_an_empty_tensor_says_it_is_empty(call):
+    with pytest.raises(ShapeError, match=r"(max|min|argmax).*(empty|is empty)"):
+        call(Tensor(np.zeros((0,))))

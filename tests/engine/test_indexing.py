@@ -125,3 +125,34 @@ def test_iterating_over_a_tensor_yields_its_rows_with_gradients():
 def test_bad_index_names_the_index_and_the_shape(index, expected):
     with pytest.raises(ShapeError, match=expected):
         Tensor(X)[index]
+
+
+MIXED_INDEXES = {
+    "int, slice, list": lambda: (1, slice(None), [0, 1]),
+    "list, slice, list": lambda: ([0, 1], slice(None), [0, 1]),
+    "slice, list, list": lambda: (slice(None), [0, 1], [1, 2]),
+    "list, slice, list of one": lambda: ([0], slice(1, None), [1]),
+    "int, list, slice": lambda: (0, [2, 0], slice(None)),
+    "int, slice, int array": lambda: (1, slice(None), np.array([3, 3, 0])),
+    "int, int, list": lambda: (1, 2, [0, 3]),
+    "list, int, slice": lambda: ([1, 0], 2, slice(1, 3)),
+    "int, None, list": lambda: (1, None, [0, 1]),
+    "ellipsis, int, list": lambda: (Ellipsis, 1, [0, 2]),
+    "int, bool mask": lambda: (0, np.array([True, False, True])),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MIXED_INDEXES))
+def test_mixed_basic_and_advanced_indexing_follows_torch(name):
+    import torch
+    index = MIXED_INDEXES[name]()
+    values = np.random.default_rng(0).standard_normal((2, 3, 4))
+    ours, theirs = Tensor(values, requires_grad=True), torch.tensor(values, requires_grad=True)
+    torch_index = tuple(torch.from_numpy(p) if isinstance(p, np.ndarray) else p for p in index)
+    out, expected = ours[index], theirs[torch_index]
+    assert out.shape == tuple(expected.shape)
+    np.testing.assert_array_equal(out.data, expected.detach().numpy())
+    upstream = np.random.default_rng(1).standard_normal(out.shape)
+    out.backward(upstream)
+    expected.backward(torch.from_numpy(upstream))
+    np.testing.assert_array_equal(ours.grad, theirs.grad.numpy())

@@ -58,6 +58,35 @@ def test_in_place_on_a_leaf_that_requires_grad_outside_no_grad_is_an_error_like_
     np.testing.assert_array_equal(w.data, [1.0])
 
 
+def test_augmented_assignment_on_a_graph_tensor_keeps_the_graph_right_like_torch():
+    x, tx = Tensor([1.0, 2.0], requires_grad=True), torch.tensor([1.0, 2.0], requires_grad=True)
+    y, ty = x * 3, tx * 3
+    y += x * x  # dlkit: a new tensor (the name is rebound); torch: recorded in place
+    ty += tx * tx
+    y *= 2.0
+    ty *= 2.0
+    y.sum().backward()
+    ty.sum().backward()
+    np.testing.assert_array_equal(y.data, ty.detach().numpy())
+    np.testing.assert_array_equal(x.grad, tx.grad.numpy())
+    total, torch_total = dlkit.zeros(2), torch.zeros(2, dtype=torch.float64)
+    w, tw = Tensor([1.0, -1.0], requires_grad=True), torch.tensor([1.0, -1.0], requires_grad=True)
+    total += w * 5
+    torch_total += tw * 5
+    total.sum().backward()
+    torch_total.sum().backward()
+    np.testing.assert_array_equal(w.grad, tw.grad.numpy())
+
+
+def test_an_in_place_method_on_a_graph_tensor_is_an_error_while_recording():
+    y = Tensor([1.0], requires_grad=True) * 2
+    with pytest.raises(GradientError, match=r"add_: cannot change a tensor that is part of a graph "
+                                            r"\(made by mul\) in place"):
+        y.add_(1.0)
+    with pytest.raises(GradientError, match=r"add_: the other operand requires grad"):
+        dlkit.zeros(1).add_(y)
+
+
 def test_changing_a_tensor_saved_for_backward_makes_backward_name_the_op_like_torch():
     x = Tensor([1.0, 2.0], requires_grad=True)
     c = Tensor([3.0, 4.0])
@@ -129,6 +158,13 @@ def test_tensor_and_dlkit_tensor_copy_an_array_and_from_numpy_shares_it_like_tor
     assert shared.data[0] == torch.from_numpy(array)[0].item() == 5.0
     shared.data[1] = -1.0
     assert array[1] == -1.0
+
+
+def test_np_array_of_a_tensor_copies_and_np_asarray_shares():
+    t = Tensor([1.0, 2.0])
+    np.array(t)[0] = 9.0
+    np.asarray(t)[1] = 7.0
+    np.testing.assert_array_equal(t.data, [1.0, 7.0])
 
 
 def test_from_numpy_refuses_what_is_not_a_numpy_array():

@@ -32,6 +32,21 @@ def test_signatures_follow_pytorch():
     assert _params(nn.MaxPool2d)[:2] == ["kernel_size", "stride"]
     assert _params(dlkit.functional.softmax)[:2] == ["x", "axis"]
     assert _params(dlkit.functional.dropout) == ["x", "p", "training"]
-    assert _params(dlkit.functional.cross_entropy)[:2] == ["logits", "target"]
+    # PyTorch's names and order, so keyword calls port unchanged
+    assert _params(dlkit.functional.cross_entropy) == ["input", "target", "weight", "size_average",
+                                                       "ignore_index", "reduce", "reduction",
+                                                       "label_smoothing"]
+    assert _params(nn.CrossEntropyLoss) == ["weight", "size_average", "ignore_index", "reduce",
+                                            "reduction", "label_smoothing"]
+    assert _params(nn.BCEWithLogitsLoss) == ["weight", "size_average", "reduce", "reduction",
+                                             "pos_weight"]
+    assert _params(nn.KLDivLoss) == ["size_average", "reduce", "reduction", "log_target"]
+    assert _params(nn.Conv2d)[:8] == ["in_channels", "out_channels", "kernel_size", "stride",
+                                      "padding", "dilation", "groups", "bias"]
+    assert _params(nn.ConvTranspose2d)[:9] == ["in_channels", "out_channels", "kernel_size", "stride",
+                                               "padding", "output_padding", "groups", "bias",
+                                               "dilation"]
+    assert _params(nn.MaxPool2d) == ["kernel_size", "stride", "padding", "dilation",
+                                     "return_indices", "ceil_mode"]
     for name in ["MSELoss", "L1Loss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss"]:
         assert getattr(nn, name)(reduction="sum").reduction == "sum"

@@ -47,8 +47,10 @@ def test_dropout_edge_probabilities():
 
 @pytest.mark.parametrize("p", [-0.1, 1.5])
 def test_dropout_rejects_a_p_that_is_not_a_probability(p):
-    with pytest.raises(ValueError, match="p must be a probability"):
+    with pytest.raises(dlkit.ArgumentError, match=r"Dropout: p \(a probability\) must lie in \[0.0, 1.0\]"):
         nn.Dropout(p)
+    with pytest.raises(ValueError, match=r"dropout: p must lie in \[0.0, 1.0\]"):
+        dropout(dlkit.randn(2), p)
 
 
 def test_dropout_keeps_float32():

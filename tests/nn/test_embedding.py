@@ -65,3 +65,17 @@ def test_float_indices_are_refused_with_a_hint():
 def test_bad_padding_idx_is_refused():
     with pytest.raises(ValueError, match="padding_idx=5"):
         nn.Embedding(4, 2, padding_idx=5)
+
+
+def test_unsupported_torch_options_are_refused_not_ignored():
+    with pytest.raises(NotImplementedError, match="max_norm"):
+        nn.Embedding(4, 2, max_norm=1.0)
+    with pytest.raises(NotImplementedError, match="sparse"):
+        nn.Embedding(4, 2, sparse=True)
+
+
+def test_initial_weight_can_be_given_as_in_torch():
+    table = np.arange(8.0).reshape(4, 2)
+    layer = nn.Embedding(4, 2, padding_idx=0, _weight=table)
+    np.testing.assert_array_equal(layer.weight.data, table)   # torch keeps a given padding row too
+    assert layer.weight.requires_grad

@@ -156,9 +156,11 @@ def test_label_count_must_match_the_batch_size():
         nn.CrossEntropyLoss()(dlkit.randn(4, 3), np.array([0, 1, 2]))
 
 
-def test_cross_entropy_needs_2d_scores():
-    with pytest.raises(dlkit.ShapeError, match=r"expected scores of shape \(N, C\)"):
+def test_cross_entropy_of_unbatched_scores_needs_a_single_label():
+    with pytest.raises(dlkit.ShapeError, match=r"labels of shape \(\), got shape \(1,\)"):
         cross_entropy(dlkit.randn(4), np.array([0]))
+    with pytest.raises(dlkit.ShapeError, match=r"expected scores of shape \(N, C\)"):
+        cross_entropy(dlkit.Tensor(1.0), np.array(0))
 
 
 def test_mse_rejects_shapes_that_would_silently_broadcast():

@@ -13,7 +13,7 @@ import dlkit
 from dlkit import nn, optim
 from dlkit.functional import cross_entropy
 
-STEPS, BATCH, SEED = 200, 64, 0
+STEPS, BATCH, SEED = 120, 64, 0
 
 
 def _split(names):
@@ -66,7 +66,7 @@ def test_lstm_beats_bigram_counts_on_validation_names():
 
     dlkit.manual_seed(SEED)
     model = CharLSTM(tokenizer.vocab_size).to(np.float32)
-    optimizer = optim.Adam(model.parameters(), lr=0.01)
+    optimizer = optim.Adam(model.parameters(), lr=0.02)
     rng = np.random.default_rng(SEED)
     start = time.perf_counter()
     for _ in range(STEPS):

@@ -51,6 +51,12 @@ CASES = {
         lambda m, o: [m.SequentialLR(o, [m.ExponentialLR(o, gamma=0.9), m.StepLR(o, 4, 0.5),
                                          m.LinearLR(o, start_factor=0.5, total_iters=3)],
                                      milestones=[6, 20])], "SGD"),
+    "ConstantLR": (lambda m, o: [m.ConstantLR(o, factor=0.25, total_iters=4), m.StepLR(o, 9, 0.5)], "SGD"),
+    "ChainedScheduler": (lambda m, o: [m.ChainedScheduler([m.ConstantLR(o, factor=0.1, total_iters=2),
+                                                           m.ExponentialLR(o, gamma=0.9)])], "SGD"),
+    "SequentialLR-constant-warmup": (
+        lambda m, o: [m.SequentialLR(o, [m.ConstantLR(o, factor=0.2, total_iters=3),
+                                         m.MultiStepLR(o, [5, 9], 0.5)], milestones=[3])], "SGD"),
     "chain-Step-Exponential": (lambda m, o: [m.StepLR(o, step_size=4, gamma=0.5), m.ExponentialLR(o, 0.95)],
                                "SGD"),
     "chain-MultiStep-Cosine": (lambda m, o: [m.MultiStepLR(o, [7, 15], 0.5), m.CosineAnnealingLR(o, T_max=12)],
@@ -79,13 +85,14 @@ def test_schedule_equals_torch_step_by_step(case):
         np.testing.assert_allclose(_momenta(ours), _momenta(theirs), rtol=1e-12, err_msg=f"step {step}")
         for ours_s, theirs_s in zip(our_scheds, their_scheds):
             np.testing.assert_allclose(ours_s.get_last_lr(), theirs_s.get_last_lr(), rtol=1e-12, atol=1e-15)
-            assert ours_s.last_epoch == theirs_s.last_epoch
+            assert getattr(ours_s, "last_epoch", None) == getattr(theirs_s, "last_epoch", None)
         seen.append(_lrs(ours)[0])
         theirs.step()
         for ours_s, theirs_s in zip(our_scheds, their_scheds):
             ours_s.step()
             theirs_s.step()
     assert len(set(seen)) > 2  # the schedule really moved the lr
+    assert all(type(s).__name__ in repr(s) for s in our_scheds)
 
 
 @pytest.mark.parametrize("case", ["StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR", "MultiStepLR",
@@ -161,7 +168,7 @@ def test_warm_restarts_with_fractional_epochs_equal_torch():
 
 @pytest.mark.parametrize("case", ["StepLR", "MultiStepLR", "LambdaLR", "CosineAnnealingLR",
                                   "CosineAnnealingWarmRestarts-T_mult", "OneCycleLR-SGD",
-                                  "SequentialLR-warmup-cosine", "LinearLR"])
+                                  "SequentialLR-warmup-cosine", "LinearLR", "ChainedScheduler"])
 def test_state_dict_round_trip_resumes_the_schedule(case):
     factory, kind = CASES[case]
     ours, theirs = _optimizers(kind)
@@ -179,7 +186,7 @@ def test_state_dict_round_trip_resumes_the_schedule(case):
     fresh.load_state_dict(saved_optimizer)
     for s, state in zip(fresh_scheds, saved):
         s.load_state_dict(state)
-    assert [s.last_epoch for s in fresh_scheds] == [s.last_epoch for s in their_scheds]
+    assert [getattr(s, "last_epoch", None) for s in fresh_scheds] == [getattr(s, "last_epoch", None) for s in their_scheds]
     for _ in range(20):
         theirs.step()
         for s in fresh_scheds + their_scheds:
@@ -199,7 +206,7 @@ def test_step_with_an_epoch_uses_the_closed_form_as_torch():
 
 
 def test_schedulers_are_importable_from_optim_too():
-    for name in ["StepLR", "MultiStepLR", "ExponentialLR", "LambdaLR", "LinearLR", "CosineAnnealingLR",
+    for name in ["ChainedScheduler", "ConstantLR", "StepLR", "MultiStepLR", "ExponentialLR", "LambdaLR", "LinearLR", "CosineAnnealingLR",
                  "SequentialLR", "OneCycleLR", "CosineAnnealingWarmRestarts", "ReduceLROnPlateau", "LRScheduler"]:
         assert getattr(optim, name) is getattr(optim.lr_scheduler, name)
 

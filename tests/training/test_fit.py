@@ -248,3 +248,75 @@ def test_an_optimizer_over_part_of_the_model_is_fine():
     head = list(model.parameters())[-2:]
     history = dlkit.fit(model, nn.CrossEntropyLoss(), optim.SGD(head, lr=0.1), (X, y), epochs=1, progress=False)
     assert len(history) == 1
+
+
+def _manual_training(model, optimizer, scheduler, loader, epochs, plateau_on=None):
+    """The hand-written loop fit stands for, with a schedule stepped as the PyTorch docs say."""
+    lrs = []
+    for _ in range(epochs):
+        lrs.append(optimizer.param_groups[0]["lr"])
+        model.train()
+        total, count = 0.0, 0
+        for x, y in loader:
+            optimizer.zero_grad()
+            loss = nn.CrossEntropyLoss()(model(x), y)
+            loss.backward()
+            optimizer.step()
+            total, count = total + loss.item() * len(x), count + len(x)
+            if isinstance(scheduler, optim.OneCycleLR):
+                scheduler.step()
+        if isinstance(scheduler, optim.ReduceLROnPlateau):
+            scheduler.step(total / count)
+        elif not isinstance(scheduler, optim.OneCycleLR):
+            scheduler.step()
+    return lrs
+
+
+@pytest.mark.parametrize("make", [
+    lambda o: optim.StepLR(o, step_size=2, gamma=0.5),
+    lambda o: optim.SequentialLR(o, [optim.LinearLR(o, start_factor=0.2, total_iters=2),
+                                     optim.ExponentialLR(o, gamma=0.8)], milestones=[2]),
+    lambda o: optim.ReduceLROnPlateau(o, factor=0.5, patience=0, threshold=0.9),
+    lambda o: optim.OneCycleLR(o, max_lr=0.2, total_steps=5 * 6),
+], ids=["StepLR", "SequentialLR", "ReduceLROnPlateau", "OneCycleLR"])
+def test_fit_steps_a_scheduler_as_the_hand_written_loop_does(make):
+    X, y = _blobs()
+    runs = []
+    for use_fit in (True, False):
+        model = _model()
+        optimizer = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        scheduler = make(optimizer)
+        loader = DataLoader(TensorDataset(X, y), batch_size=20, shuffle=True, seed=0)
+        if use_fit:
+            history = dlkit.fit(model, nn.CrossEntropyLoss(), optimizer, loader, epochs=5, metrics=(),
+                                progress=False, scheduler=scheduler)
+            lrs = history.lrs
+        else:
+            lrs = _manual_training(model, optimizer, scheduler, loader, 5)
+        runs.append((lrs, [p.data.copy() for p in model.parameters()]))
+    (fit_lrs, fit_weights), (hand_lrs, hand_weights) = runs
+    np.testing.assert_allclose(fit_lrs, hand_lrs, rtol=1e-15)
+    assert len(set(fit_lrs)) > 1
+    for a, b in zip(fit_weights, hand_weights):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+def test_step_lr_in_fit_gives_the_hand_computed_lrs():
+    X, y = _blobs()
+    model = _model()
+    optimizer = optim.SGD(model.parameters(), lr=0.1)
+    history = dlkit.fit(model, nn.CrossEntropyLoss(), optimizer, (X, y), epochs=5, progress=False,
+                        scheduler=optim.StepLR(optimizer, step_size=2, gamma=0.5))
+    np.testing.assert_allclose(history.lrs, [0.1, 0.1, 0.05, 0.05, 0.025])
+
+
+def test_a_scheduler_of_another_optimizer_is_refused():
+    X, y = _blobs()
+    model = _model()
+    optimizer = optim.SGD(model.parameters(), lr=0.1)
+    other = optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(MetricError, match="another optimizer"):
+        dlkit.fit(model, nn.CrossEntropyLoss(), optimizer, (X, y), progress=False,
+                  scheduler=optim.StepLR(other, 2))
+    with pytest.raises(MetricError, match="scheduler should be"):
+        dlkit.fit(model, nn.CrossEntropyLoss(), optimizer, (X, y), progress=False, scheduler="step")

@@ -1,5 +1,7 @@
 """The live demos, driven from Python: their numbers against PyTorch / hand computation, their controls,
 their text forms and their argument checks (the browser tests drive the same widgets by clicking)."""
+import re
+
 import numpy as np
 import pytest
 
@@ -234,3 +236,16 @@ def test_training_playground_refuses_bad_arguments():
         TrainingPlayground(dropout=1.5)
     with pytest.raises(VizArgumentError, match="scale"):
         TrainingPlayground(scale=-2)
+
+
+@pytest.mark.parametrize("make", [lambda s: ConvExplorer(scale=s), lambda s: OptimizerPlayground(scale=s),
+                                  lambda s: TrainingPlayground(scale=s)],
+                         ids=["conv", "optimizer", "training"])
+def test_scale_enlarges_controls_and_pictures_for_a_projector(make):
+    small, big = make(1.0), make(2.0)
+    _ = small.widget, big.widget
+    assert "font-size: 13px" in small.widget.children[0].value
+    assert "font-size: 26px" in big.widget.children[0].value
+    assert small._step_button.layout.width == "110px" and big._step_button.layout.width == "220px"
+    sizes = [re.findall(r'(?:font-size="|font-size:)(\d+)', demo._picture.value) for demo in (small, big)]
+    assert sizes[0] and [2 * int(v) for v in sizes[0][:3]] == [int(v) for v in sizes[1][:3]]

@@ -190,7 +190,7 @@ def test_play_runs_in_the_browser_through_links_to_the_slider():
     play_link, speed_link = stepper._links
     assert play_link.source == (stepper._play, "value") and play_link.target == (stepper._slider, "value")
     assert speed_link.target == (stepper._play, "interval")
-    buttons = [b.description for b in stepper.widget.children[0].children[:3]]
+    buttons = [b.description for b in stepper.widget.children[1].children[:3]]
     assert buttons == ["⟲ Reset", "◀ Back", "Step ▶"]
 
 
@@ -238,3 +238,28 @@ def test_bad_roots_are_clear_errors():
         BackwardStepper(dlkit.Tensor([1.0, 2.0], requires_grad=True) * 2)
     with pytest.raises(dlkit.GradientError, match="does not require grad"):
         BackwardStepper(dlkit.Tensor(1.0) * 2)
+
+
+def test_the_rule_is_written_with_the_graphs_names_or_with_a_key():
+    x = dlkit.Tensor(1.5, requires_grad=True, name="x")
+    y = dlkit.Tensor(0.5, requires_grad=True, name="y")
+    stepper = BackwardStepper((x / y).tanh())
+    stepper.play()
+    tanh_step, div_step = stepper.steps
+    assert stepper.rule_text(tanh_step) == "∂tanh(t2)/∂t2 = 1 − tanh²(t2)"
+    assert stepper.rule_text(div_step) == "∂(x/y)/∂x = 1/y,  ∂(x/y)/∂y = −x/y²"
+    same = BackwardStepper(x * x)            # both inputs are x: a key, not an ambiguous rule
+    same.step()
+    assert same.rule_text().endswith("where a = x (t0), b = x (t0)")
+    glued = BackwardStepper(dlkit.Tensor(np.ones((2, 3)), requires_grad=True, name="X").exp().sum())
+    glued.play()                              # eᵃ: a superscript placeholder cannot be renamed
+    assert glued.rule_text(glued.steps[1]) == "∂eᵃ/∂a = eᵃ   where a = X (t0)"
+
+
+def test_a_layers_rule_keeps_its_letters_and_names_them():
+    model, _params, loss = nn_mlp()
+    stepper = BackwardStepper(loss, params=model)
+    stepper.play()
+    first_layer = stepper.steps[-1]
+    assert first_layer.node.op == "linear"
+    assert stepper.rule_text(first_layer).endswith("where x = t0, W = 0.weight (t1), b = 0.bias (t2)")

@@ -22,8 +22,11 @@ def derivative(f, x, h=1e-6):
     return (f(x + h) - f(x - h)) / (2 * h)
 
 
-@register("ch1.derivative", hint="use the central difference (f(x + h) − f(x − h)) / 2h: its "
-                                 "error shrinks like h², the one-sided difference's only like h")
+@register("ch1.derivative", hints=[
+    "compare your estimate with the exact slope 3·1.3² of x³ at 1.3: is your error about h, or about h²?",
+    "the one-sided difference's error shrinks like h; look at both sides of x instead",
+    ("the central difference: f a step h to the right minus f a step h to the left, divided by the "
+    "distance between those two points, 2h")])
 def check_derivative(answer):
     # Compared with the exact derivative, so a one-sided difference (error ~ h) is caught.
     functions = [("x³ at x = 1.3", lambda x: x ** 3, 1.3, 3 * 1.3 ** 2),
@@ -88,9 +91,11 @@ def _graphs():
             ("a single leaf", lonely, ["lonely"])]
 
 
-@register("ch1.topological_order",
-          hint="depth-first: visit(node) first visits every parent, then appends the node; keep a set "
-               "of the nodes already visited so each is appended once")
+@register("ch1.topological_order", hints=[
+    "a node may join the list only after every one of its parents is already in it",
+    "depth-first search: to visit a node, first visit each of its parents, then append the node itself",
+    ("remember the nodes already visited (in a set) and skip them: a node reached by two paths must "
+    "appear once")], forbid=("dlkit.tensor.topological_order",))
 def check_topological_order(answer):
     for label, root, names in _graphs():
         order = answer(root)
@@ -231,15 +236,26 @@ def _op_hint(label):
     return None
 
 
-@register("ch1.value",
-          hint="each op makes out = Value(result, (inputs…), 'op') and sets out.local_backward to a "
-               "function that adds local derivative × out.grad to each input's .grad")
+@register("ch1.value", hints=[
+    ("follow __add__: each op builds its result Value with its inputs as parents, and attaches a "
+    "local_backward that adds to the inputs' .grad"),
+    ("the local derivatives (chapter 1, section 6): multiply swaps, aⁿ gives n·aⁿ⁻¹, exp gives its own "
+    "output, tanh gives 1 − t² with t the output; each is multiplied by out.grad"),
+    ("always add (+=) to an input's .grad, never assign: when both inputs are the same Value, both "
+    "contributions must land")], forbid=("dlkit.tensor.Tensor",))
 def check_value(Value):
     """One op at a time: the output's value, its parents, and what its local_backward sends back."""
     rng = np.random.default_rng(31)
     for label, expression, values in ONE_OP:
         leaves = _learner_leaves(Value, values)
-        out = expression(*leaves)
+        try:
+            out = expression(*leaves)
+        except AttributeError as error:
+            if "'float' object" not in str(error) and "'int' object" not in str(error):
+                raise
+            raise Mismatch(f"{label} raised AttributeError: {error}",
+                           "an op can meet a plain number (a * 3.5): turn it into a Value first, as "
+                           "__add__ does") from None
         if not hasattr(out, "data") or not hasattr(out, "local_backward"):
             raise Mismatch(f"{label} returned a {type(out).__name__}, expected a Value",
                            "every op returns a new Value (with .data, .grad, .parents and "
@@ -269,9 +285,12 @@ def check_value(Value):
             "exponents, tanh, exp, a Value used twice)")
 
 
-@register("ch1.backward",
-          hint="seed self.grad = 1.0, then call local_backward() on every node of "
-               "topological_order(self) in reverse (the root first), each node exactly once")
+@register("ch1.backward", hints=[
+    ("backward has two jobs: give the root its gradient with respect to itself, then let every node "
+    "pass its gradient on to its parents"),
+    "the gradient of the root with respect to itself is 1",
+    ("walk topological_order(self) backwards, so that each node runs its local_backward once, after "
+    "every node that uses it")], forbid=("dlkit.tensor.Tensor",))
 def check_backward(Value):
     """Whole graphs through the learner's backward(): seeding, order, shared nodes, diamonds."""
     for label, expression, values in WHOLE_GRAPHS:
@@ -347,9 +366,12 @@ _ORDER_HINT = ("parameters() lists, layer by layer and neuron by neuron, each ne
                "w[0], w[1], … and then its bias b")
 
 
-@register("ch1.mlp",
-          hint="Neuron: tanh(Σ wᵢxᵢ + b); Layer: a list of Neurons, called on the same x; MLP: the "
-               "layers one after another; parameters() collects every w and b in order")
+@register("ch1.mlp", hints=[
+    ("a Neuron is chapter 1's neuron with n_in inputs: the weighted sum of its inputs plus its bias, "
+    "through tanh"),
+    "a Layer calls each of its neurons on the same input; an MLP feeds each layer's outputs to the next",
+    "parameters() order: layer by layer, neuron by neuron, each neuron's weights and then its bias"],
+    forbid=("dlkit.tensor.Tensor",))
 def check_mlp(MLP):
     saved = np.random.get_state()  # building the learner's MLP may draw from numpy's generator
     try:
@@ -518,9 +540,11 @@ def _expected_steps(weights, sizes, xs, ys, learning_rate, steps, sign=1.0, accu
     return losses, flat
 
 
-@register("ch1.gradient_descent_step",
-          hint="zero every parameter's grad, compute the loss Σ (model(x) − y)² over the data, call "
-               "loss.backward(), move every p.data by −learning_rate · p.grad, return the loss as a float")
+@register("ch1.gradient_descent_step", hints=[
+    "four moves per step: zero the gradients, compute the loss, run backward, update the parameters",
+    "gradients add up across backward() calls: set every parameter's .grad to 0.0 before backward()",
+    ("move each parameter against its gradient by learning_rate × gradient, and return the loss's "
+    "number (its .data), not the Value")])
 def check_gradient_descent_step(answer):
     rng = np.random.default_rng(33)
     sizes = [3, 4, 4, 1]
@@ -540,7 +564,7 @@ def check_gradient_descent_step(answer):
         if not _close(got, expected_losses[step]):
             hint = None
             if _close(got, uphill[step]):
-                hint = "the loss went up: step against the gradient, p.data -= learning_rate * p.grad"
+                hint = "the loss went up: step against the gradient (subtract learning_rate × grad)"
             elif _close(got, accumulated[step]):
                 hint = ("the first steps were right, a later one is not: gradients add up across "
                         "backward() calls, so set every p.grad = 0.0 before each backward()")
@@ -551,5 +575,5 @@ def check_gradient_descent_step(answer):
         worst = int(np.argmax(np.abs(params - expected_params)))
         raise Mismatch(f"after 3 steps parameter {worst} is {params[worst]:.6g}, expected "
                        f"{expected_params[worst]:.6g}",
-                       "update every parameter once per step: p.data -= learning_rate * p.grad")
+                       "update every parameter once per step, by −learning_rate × its gradient")
     return "3 steps of gradient descent passed (losses and every parameter, same as dlkit)"

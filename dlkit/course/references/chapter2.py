@@ -15,8 +15,12 @@ def unbroadcast(grad, shape):
     return engine_unbroadcast(grad, tuple(shape))
 
 
-@register("ch2.unbroadcast", hint="sum over the leading axes that broadcasting added, then over every "
-                                  "axis where `shape` has a 1 (keepdims=True), so the result has exactly `shape`")
+@register("ch2.unbroadcast", hints=[
+    "a copy in the forward pass is a sum in the backward pass: which axes of grad were made by copying?",
+    ("two kinds of copied axes: extra leading axes (shape is shorter than grad) and axes where shape has "
+    "a 1 but grad does not"),
+    "sum the leading ones away; sum the length-1 ones with keepdims=True so that they stay, with length 1"],
+    forbid=("dlkit.tensor.unbroadcast",))
 def check_unbroadcast(answer):
     rng = np.random.default_rng(21)
     shapes = [((4, 3), (3,)), ((4, 3), (1, 3)), ((4, 3), (4, 1)), ((2, 3, 4), (3, 1)),
@@ -29,10 +33,11 @@ def matmul_backward(A, B, G):
     return G @ B.T, A.T @ G
 
 
-@register("ch2.matmul_backward",
-          hint="write C_ij = Σ_p A_ip B_pj, differentiate L with respect to one entry A_ip (it touches a "
-               "whole row of C), then read that sum as a matrix product; do the same for B_pj. Each "
-               "gradient has the shape of its matrix")
+@register("ch2.matmul_backward", hints=[
+    "check the shapes first: ∂L/∂A must be (n, k) like A, and ∂L/∂B (k, m) like B",
+    "write C_ij = Σ_p A_ip B_pj and differentiate L by one entry A_ip: it touches a whole row of C",
+    ("∂L/∂A_ip = Σ_j G_ij B_pj and ∂L/∂B_pj = Σ_i A_ip G_ij: read each sum as a product of G with B or A, "
+    "transposing whichever needs it")])
 def check_matmul_backward(answer):
     rng = np.random.default_rng(22)
     cases = []
@@ -49,10 +54,11 @@ def max_backward(x, upstream, axis):
     return winners * np.expand_dims(upstream, axis)
 
 
-@register("ch2.max_backward",
-          hint="max routes: each upstream entry goes to the position(s) that won the maximum along "
-               "`axis`, shared equally among ties; every other entry gets 0. Give the upstream its "
-               "reduced axis back (np.expand_dims) so it broadcasts against x")
+@register("ch2.max_backward", hints=[
+    "max routes: only the entry that holds the maximum moved the output; every other entry gets 0",
+    ("find the winners by comparing x with its maximum taken with keepdims=True; give upstream its "
+    "reduced axis back (np.expand_dims) so that it broadcasts against x"),
+    "with ties, each winner gets the upstream divided by the number of winners along that axis"])
 def check_max_backward(answer):
     rng = np.random.default_rng(25)
     tied = np.array([[3.0, 1.0, 3.0], [0.0, 2.0, 1.0], [5.0, 5.0, 5.0]])
@@ -77,10 +83,12 @@ def jacobian(f, x, eps=1e-6):
     return np.stack(columns, axis=1)
 
 
-@register("ch2.jacobian",
-          hint="column j of the Jacobian is how every output moves when x[j] moves: "
-               "(f(x + ε·e_j) − f(x − ε·e_j)) / 2ε, a vector of m entries; the result has shape "
-               "(m outputs, n inputs)")
+@register("ch2.jacobian", hints=[
+    "the result has one row per output and one column per input: shape (m, n)",
+    ("column j is how every output moves when only x[j] moves: a central difference with the step "
+    "ε in entry j only"),
+    "build each nudged input from a copy of x, so that x itself never changes"],
+    forbid=("dlkit.gradcheck.numerical_gradient",))
 def check_jacobian(answer):
     rng = np.random.default_rng(26)
     W = rng.standard_normal((2, 3))
@@ -103,8 +111,12 @@ def check_jacobian(answer):
 
 
 @register("ch2.numerical_gradient",
-          hint="one entry at a time: nudge it up by eps and down by eps, evaluate f both times, put the "
-               "entry back; use the central difference, whose error is ~eps², not the one-sided one")
+          hints=[("one entry at a time: nudge it up by eps and down by eps, evaluate f each time, then put "
+                 "the entry back"),
+                 "use the central difference, whose error shrinks like eps², not the one-sided one",
+                 ("x is changed in place: save the entry before nudging it and restore it afterwards, or "
+                 "the next entries see a shifted x")],
+          forbid=("dlkit.gradcheck.numerical_gradient",))
 def check_numerical_gradient(answer):
     rng = np.random.default_rng(23)
     functions = [("f(x) = Σ x²", lambda x: np.sum(x ** 2), lambda x: 2 * x, (4,)),
@@ -128,10 +140,10 @@ def softplus(x):
     return x.relu() + (1 + (-x.abs()).exp()).log()
 
 
-@register("ch2.softplus",
-          hint="log(1 + eˣ) overflows for large x, where it is almost x: factor eˣ out of 1 + eˣ for "
-               "positive x so that exp only ever sees a number ≤ 0 (relu and abs help write both "
-               "cases at once)")
+@register("ch2.softplus", hints=[
+    "log(1 + eˣ) overflows for large x, where it is almost exactly x",
+    "for positive x, factor eˣ out of 1 + eˣ: log(1 + eˣ) = x + log(1 + e⁻ˣ), and exp only sees −x",
+    "relu and abs write both cases (x ≥ 0 and x < 0) as one expression"])
 def check_softplus(answer):
     rng = np.random.default_rng(24)
     large = np.array([-800.0, -40.5, 35.25, 710.5, 900.0])

@@ -82,15 +82,20 @@ def check_bce_with_logits(answer):
                                  differentiable=(True, False))
 
 
+# Rows whose logits span 1600: only the row's *maximum* keeps every exponent ≤ 0 (its minimum, or no
+# shift at all, overflows). Whole numbers, so float32 holds them exactly.
+_WIDE_ROWS = np.array([[800.0, -800.0, 0.0, 5.0], [-800.0, 3.0, 799.0, 800.0], [1.0, 2.0, -800.0, 0.0]])
+
+
 def softmax(logits):
-    return F.softmax(logits, axis=-1)
+    return F.softmax(logits, dim=-1)
 
 
 @register("ch3.softmax", hints=[
     "softmax(z) = exp(z) / Σ exp(z), row by row: along the last axis, keeping it for broadcasting",
     ("exp(1000) is inf: subtracting a constant from a row does not change its softmax, so subtract "
     "the row's largest logit first"),
-    "each row needs its own maximum (max over the last axis with keepdims=True), not the batch's",
+    "each row needs its own maximum (max over the last dimension with keepdim=True), not the batch's",
 ], forbid=("dlkit.functional.softmax", "dlkit.functional.log_softmax", "dlkit.nn.Softmax",
            "dlkit.nn.LogSoftmax"))
 def check_softmax(answer):
@@ -102,11 +107,14 @@ def check_softmax(answer):
     cases = [("logits of shape (4, 5)", (rng.standard_normal((4, 5)),)),
              ("a single row of shape (6,)", (rng.standard_normal(6) * 2,)),
              ("large logits (up to 1000)", (rng.standard_normal((3, 4)) * 300 + 700,)),
-             ("rows on different scales (row 0 near 1000, the others near 0)", (mixed,))]
+             ("rows on different scales (row 0 near 1000, the others near 0)", (mixed,)),
+             ("rows spanning −800 to 800", (_WIDE_ROWS.copy(),))]
     hints = {"large logits (up to 1000)": "exp(1000) overflows to inf; subtract each row's maximum "
                                           "from the logits first — softmax does not change",
+             "rows spanning −800 to 800": "after the shift every exponent must be ≤ 0, so that nothing "
+                                          "overflows: shift by each row's maximum",
              "rows on different scales (row 0 near 1000, the others near 0)":
-                 "subtract each row's own maximum (max over the last axis, keepdims=True), not the "
+                 "subtract each row's own maximum (max over the last dimension, keepdim=True), not the "
                  "largest logit of the whole batch: exp(0 − 1000) underflows to 0 in the other rows"}
     return check_tensor_function(answer, softmax, cases, ("logits",), hints=hints)
 
@@ -130,9 +138,13 @@ def check_cross_entropy(answer):
                                ("large logits (up to 1000)", 4, 3, 400.0)]:
         cases.append((label, (rng.standard_normal((n, k)) * scale + (600 if scale > 100 else 0),
                               rng.integers(0, k, n))))
+    cases.append(("rows spanning −800 to 800", (_WIDE_ROWS.copy(), np.array([1, 0, 2]))))
     hints = {"large logits (up to 1000)": "softmax(z).log() takes the log of probabilities that "
                                           "underflowed to 0: compute log-softmax directly with the "
-                                          "log-sum-exp trick (subtract each row's maximum)"}
+                                          "log-sum-exp trick (subtract each row's maximum)",
+             "rows spanning −800 to 800": "the labels here pick tiny probabilities (e^−1600): only a "
+                                          "log-softmax computed by log-sum-exp, shifted by each row's "
+                                          "maximum, gets −1600 instead of log 0"}
     return check_tensor_function(answer, cross_entropy, cases, ("logits", "targets"), hints=hints)
 
 

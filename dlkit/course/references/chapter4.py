@@ -186,7 +186,8 @@ def check_accuracy(answer):
     for label, (logits, labels) in cases:
         got = call(answer, logits.copy(), labels.copy())
         assert_fraction(got, accuracy(logits, labels), f"your accuracy (on {label})",
-                        "the fraction of rows predicted right: right predictions / samples")
+                        "the fraction of rows predicted right: right predictions / samples",
+                        atol=1e-6)  # float32 answers round; fractions of ≤ 10 samples differ by ≥ 0.1
     return f"{len(cases)} cases passed"
 
 
@@ -246,7 +247,8 @@ class _GraphWatch:
         self.loss_fn, self.losses, self.kept_alive = loss_fn, [], 0
 
     def __call__(self, prediction, target):
-        gc.collect()  # only what is really still referenced should count
+        if any(r() is not None for r in self.losses[:-1]):
+            gc.collect()  # only what is really still referenced should count (slow: only when needed)
         self.kept_alive = max(self.kept_alive, sum(r() is not None for r in self.losses[:-1]))
         loss = self.loss_fn(prediction, target)
         self.losses.append(weakref.ref(loss))

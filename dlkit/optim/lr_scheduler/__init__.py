@@ -11,11 +11,11 @@ Schedules are *chainable*: each multiplies the optimizer's current lr, so two on
 compose, and an lr set by hand is kept (see :mod:`.base`).
 """
 from .base import LRScheduler
-from .decay import CosineAnnealingLR, ExponentialLR, LambdaLR, LinearLR, MultiStepLR, StepLR
+from .decay import ConstantLR, CosineAnnealingLR, ExponentialLR, LambdaLR, LinearLR, MultiStepLR, StepLR
 from .one_cycle import OneCycleLR
 from .plateau import ReduceLROnPlateau
-from .sequential import SequentialLR
+from .sequential import ChainedScheduler, SequentialLR
 from .warm_restarts import CosineAnnealingWarmRestarts
 
-__all__ = ["CosineAnnealingLR", "CosineAnnealingWarmRestarts", "ExponentialLR", "LRScheduler", "LambdaLR",
+__all__ = ["ChainedScheduler", "ConstantLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts", "ExponentialLR", "LRScheduler", "LambdaLR",
            "LinearLR", "MultiStepLR", "OneCycleLR", "ReduceLROnPlateau", "SequentialLR", "StepLR"]

@@ -95,7 +95,8 @@ class LRScheduler:
 
     def __repr__(self):
         lrs = ", ".join(f"{lr:.4g}" for lr in self._last_lr)
-        return f"{type(self).__name__}(last_epoch={self.last_epoch}, lr=[{lrs}])"
+        epoch = f"last_epoch={self.last_epoch}, " if hasattr(self, "last_epoch") else ""
+        return f"{type(self).__name__}({epoch}lr=[{lrs}])"
 
 
 def _check_optimizer(scheduler, optimizer):

@@ -1,4 +1,5 @@
-"""Schedules that follow a formula of the epoch: step, multi-step, exponential, lambda, linear, cosine.
+"""Schedules that follow a formula of the epoch: step, multi-step, exponential, lambda, constant, linear,
+cosine.
 
 Each ``get_lr()`` is PyTorch's chainable form: it changes the group's *current* lr by the factor
 (or increment) this epoch brings, so several schedulers on one optimizer multiply together.
@@ -124,6 +125,33 @@ class LambdaLR(LRScheduler):
 
 def _is_plain_function(fn):
     return type(fn).__name__ == "function"
+
+
+class ConstantLR(LRScheduler):
+    """Multiply the lr by ``factor`` for the first ``total_iters`` epochs, then give back the full lr.
+
+    Examples
+    --------
+    >>> warmup = ConstantLR(optimizer, factor=0.1, total_iters=3)   # 10 % for 3 epochs, then 100 %
+    """
+
+    def __init__(self, optimizer, factor=1.0 / 3, total_iters=5, last_epoch=-1):
+        _check(self, "factor", factor, _number(factor) and 0 <= factor <= 1, "a value in [0, 1]")
+        _check(self, "total_iters", total_iters, isinstance(total_iters, int) and total_iters >= 0,
+               "an integer >= 0")
+        self.factor, self.total_iters = factor, total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        if self.last_epoch == 0:
+            return [lr * self.factor for lr in self._current_lrs()]
+        if self.last_epoch != self.total_iters:
+            return self._current_lrs()
+        return [lr * (1.0 / self.factor) for lr in self._current_lrs()]
+
+    def _get_closed_form_lr(self):
+        return [base_lr * (self.factor + (self.last_epoch >= self.total_iters) * (1 - self.factor))
+                for base_lr in self.base_lrs]
 
 
 class LinearLR(LRScheduler):

@@ -1,4 +1,5 @@
-"""``SequentialLR``: run one schedule, then another from a given epoch on (warm-up, then decay)."""
+"""Combining schedules: ``SequentialLR`` runs one, then another from a given epoch on (warm-up, then
+decay); ``ChainedScheduler`` steps several together, so their factors multiply."""
 from bisect import bisect_right
 
 from ..optimizer import OptimizerError
@@ -27,15 +28,7 @@ class SequentialLR(LRScheduler):
     def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
         _check_optimizer(self, optimizer)
         schedulers, milestones = list(schedulers), list(milestones)
-        if not schedulers:
-            raise OptimizerError("SequentialLR: expected at least one scheduler, got none")
-        for i, scheduler in enumerate(schedulers):
-            if isinstance(scheduler, ReduceLROnPlateau):
-                raise OptimizerError(f"SequentialLR: scheduler {i} is a ReduceLROnPlateau, which needs the "
-                                     "watched value in step(metrics) and cannot be sequenced")
-            if getattr(scheduler, "optimizer", None) is not optimizer:
-                raise OptimizerError(f"SequentialLR: scheduler {i} ({type(scheduler).__name__}) belongs to "
-                                     "another optimizer; build every scheduler on the same one")
+        _check_schedulers(self, schedulers, optimizer)
         if len(milestones) != len(schedulers) - 1:
             raise OptimizerError(f"SequentialLR: {len(schedulers)} schedulers need {len(schedulers) - 1} "
                                  f"milestones (the epochs where the next one takes over), got {len(milestones)}")
@@ -78,3 +71,47 @@ class SequentialLR(LRScheduler):
         self.__dict__.update(state_dict)
         for scheduler, saved in zip(self._schedulers, inner):
             scheduler.load_state_dict(saved)
+
+
+class ChainedScheduler(LRScheduler):
+    """Step every scheduler in ``schedulers`` at once: their changes to the lr compose (multiply).
+
+    The same as calling each one's ``step()`` yourself, as ``torch.optim.lr_scheduler.ChainedScheduler``.
+
+    Examples
+    --------
+    >>> scheduler = ChainedScheduler([ConstantLR(optimizer, factor=0.1, total_iters=2),
+    ...                               ExponentialLR(optimizer, gamma=0.9)])
+    """
+
+    def __init__(self, schedulers, optimizer=None):
+        schedulers = list(schedulers)
+        if not schedulers:
+            raise OptimizerError("ChainedScheduler: expected at least one scheduler, got none")
+        optimizer = optimizer or getattr(schedulers[0], "optimizer", None)
+        _check_optimizer(self, optimizer)
+        _check_schedulers(self, schedulers, optimizer)
+        self._schedulers, self.optimizer = schedulers, optimizer
+        self._last_lr = self._current_lrs()
+
+    def step(self):
+        """Step every scheduler, in order."""
+        for scheduler in self._schedulers:
+            scheduler.step()
+        self._last_lr = self._current_lrs()
+
+    state_dict = SequentialLR.state_dict
+    load_state_dict = SequentialLR.load_state_dict
+
+
+def _check_schedulers(combined, schedulers, optimizer):
+    name = type(combined).__name__
+    if not schedulers:
+        raise OptimizerError(f"{name}: expected at least one scheduler, got none")
+    for i, scheduler in enumerate(schedulers):
+        if isinstance(scheduler, ReduceLROnPlateau):
+            raise OptimizerError(f"{name}: scheduler {i} is a ReduceLROnPlateau, which needs the watched value "
+                                 "in step(metrics) and cannot be combined")
+        if getattr(scheduler, "optimizer", None) is not optimizer:
+            raise OptimizerError(f"{name}: scheduler {i} ({type(scheduler).__name__}) belongs to another "
+                                 "optimizer; build every scheduler on the same one")

@@ -5,6 +5,7 @@ import numpy as np
 
 from ...errors import GradientError
 from ...tensor import Tensor, enable_grad
+from ..arguments import VizArgumentError
 from ..graph import graph_nodes, module_names
 from ..preview import format_shape
 from .axes import as_array, grid_shape, new_figure
@@ -15,7 +16,7 @@ def _named_parameters(model, what):
         return list(model.named_parameters())
     if isinstance(model, dict):
         return list(model.items())
-    raise TypeError(f"{what}: expected a Module or a dict name -> Tensor, got {type(model).__name__}")
+    raise VizArgumentError(f"{what}: expected a Module or a dict name -> Tensor, got {type(model).__name__}")
 
 
 def _histograms(named_arrays, title, ax, bins, colour):
@@ -95,6 +96,6 @@ def plot_activation_histograms(model, x, ax=None, bins=30):
     """
     named = layer_outputs(model, x)
     if not named:
-        raise ValueError("plot_activation_histograms: the model made no recorded ops on this input; "
+        raise VizArgumentError("plot_activation_histograms: the model made no recorded ops on this input; "
                          "expected a dlkit Module whose parameters require grad")
     return _histograms(named, "activations", ax, bins, "#43a047")

@@ -1,12 +1,14 @@
 """Training curves: ``plot_history`` after ``fit``, and ``LiveLossPlot`` that draws during it."""
 from __future__ import annotations
 
+from ..arguments import VizArgumentError
+
 
 def _history_dict(history):
     """``{"loss": [...], ...}`` from a ``History`` (its ``.history``) or a plain dict."""
     values = getattr(history, "history", history)
     if not isinstance(values, dict):
-        raise TypeError(f"plot_history: expected a History (from dlkit.fit) or a dict of lists, "
+        raise VizArgumentError(f"plot_history: expected a History (from dlkit.fit) or a dict of lists, "
                         f"got {type(history).__name__}")
     return {k: list(v) for k, v in values.items() if v is not None and len(v)}
 

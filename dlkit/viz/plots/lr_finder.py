@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..arguments import VizArgumentError
 from .axes import new_figure
 
 
@@ -23,7 +24,7 @@ def plot_lr_finder(lrs, losses, ax=None, suggestion=None):
     """
     lrs, losses = np.asarray(lrs, dtype=float), np.asarray(losses, dtype=float)
     if lrs.shape != losses.shape or lrs.ndim != 1 or len(lrs) == 0:
-        raise ValueError(f"plot_lr_finder: expected two equally long, non-empty lists (lrs, losses), got "
+        raise VizArgumentError(f"plot_lr_finder: expected two equally long, non-empty lists (lrs, losses), got "
                          f"lengths {lrs.shape} and {losses.shape}")
     fig, ax = new_figure(ax, figsize=(5, 3.5))
     ax.plot(lrs, losses, color="C0", label="smoothed loss")

@@ -1,0 +1,117 @@
+"""LSTM training step, dlkit against PyTorch CPU in one process (dlkit time / torch time).
+
+    python benchmarks/bench_rnn.py [--threads N] [--repeats R]
+
+Model (both libraries, float32, the same initial weights via state_dict, the same batch):
+    LSTM(64, 128), 1 layer, over 50 time steps, batch 32 -> Linear(128, 10) on the last step.
+One step = forward, CrossEntropyLoss, backward, Adam step. Target: ratio <= 2.
+
+dlkit unrolls the 50 steps into ordinary ops (about 15 per step), so its time is mostly per-op
+overhead and the 50 small matmuls per weight matrix; torch runs a fused LSTM kernel. Both get the
+same number of threads; the libraries are timed alternately and the medians compared (the ratio of
+the fastest runs is printed too: on a busy machine it is the least disturbed number).
+"""
+import argparse
+import os
+import statistics
+import sys
+import time
+
+from same_threads import import_torch, limit_blas_threads
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--repeats", type=int, default=20)
+    return parser.parse_args()
+
+
+ARGS = parse_args()
+limit_blas_threads(ARGS.threads)  # before numpy loads its BLAS
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+import dlkit
+from dlkit import nn, optim
+
+torch = import_torch(ARGS.threads)
+
+STEPS, BATCH, INPUTS, HIDDEN, CLASSES = 50, 32, 64, 128, 10
+
+
+class DlkitModel(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(INPUTS, HIDDEN)
+        self.head = nn.Linear(HIDDEN, CLASSES)
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        return self.head(out[-1])
+
+
+class TorchModel(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = torch.nn.LSTM(INPUTS, HIDDEN)
+        self.head = torch.nn.Linear(HIDDEN, CLASSES)
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        return self.head(out[-1])
+
+
+def make_steps(x, y):
+    dlkit.manual_seed(0)
+    ours = DlkitModel().float()
+    theirs = TorchModel()
+    theirs.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
+    our_opt, their_opt = optim.Adam(ours.parameters(), lr=1e-3), torch.optim.Adam(theirs.parameters(), lr=1e-3)
+    loss_fn, xt, yt = nn.CrossEntropyLoss(), torch.from_numpy(x), torch.from_numpy(y)
+
+    def dlkit_step():
+        our_opt.zero_grad()
+        loss = loss_fn(ours(dlkit.Tensor(x)), y)
+        loss.backward()
+        our_opt.step()
+        return loss.item()
+
+    def torch_step():
+        their_opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(theirs(xt), yt)
+        loss.backward()
+        their_opt.step()
+        return loss.item()
+    return dlkit_step, torch_step
+
+
+def time_alternately(a, b, repeats):
+    first = a(), b()     # warm-up, and a check that both compute the same loss
+    assert abs(first[0] - first[1]) < 1e-4, first
+    times = ([], [])
+    for _ in range(repeats):
+        for step, record in ((a, times[0]), (b, times[1])):
+            start = time.perf_counter()
+            step()
+            record.append(time.perf_counter() - start)
+    return times
+
+
+def main():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((STEPS, BATCH, INPUTS)).astype(np.float32)
+    y = rng.integers(0, CLASSES, BATCH)
+    ours, theirs = time_alternately(*make_steps(x, y), ARGS.repeats)
+    median_ours, median_theirs = statistics.median(ours), statistics.median(theirs)
+    print(f"threads={ARGS.threads}  numpy {np.__version__}  torch {torch.__version__}  float32")
+    print(f"LSTM({INPUTS}, {HIDDEN}) over {STEPS} steps, batch {BATCH}: training step "
+          "(forward, CrossEntropyLoss, backward, Adam)")
+    print(f"    dlkit {median_ours * 1e3:8.2f} ms   torch {median_theirs * 1e3:8.2f} ms   "
+          f"ratio {median_ours / median_theirs:5.2f}x   (fastest runs: {min(ours) / min(theirs):5.2f}x)"
+          "   (target <= 2x)")
+
+
+if __name__ == "__main__":
+    main()
