@@ -172,6 +172,10 @@ class BackwardStepper:
             node.grad = grad
         self._detach("restore() put back the gradients from before the stepper was created")
 
+    def detach(self, reason="detached by hand"):
+        """Give up ownership of the graph's ``.grad`` now (e.g. before training goes on); see rule 4."""
+        self._detach(reason)
+
     # -- the undo log ----------------------------------------------------------------------------------
     def _advance(self):
         """One step forward, with no checks and no redraw; None at the end."""
