@@ -41,6 +41,8 @@ def test_conv_explorer_steps_cell_by_cell_and_writes_out_the_product_sum():
     assert "2 of 4 cells filled" in repr(explorer) and "out[0, 1] = 2·1" in repr(explorer)
     explorer.reset()
     assert explorer.position == 0 and np.isnan(explorer.output).all()
+    assert explorer.size_arithmetic() == ["rows: ⌊(4 + 2·0 − 1·(2 − 1) − 1) / 2⌋ + 1 = 2",
+                                          "cols: ⌊(4 + 2·0 − 1·(2 − 1) − 1) / 2⌋ + 1 = 2"]
 
 
 def test_conv_explorer_widget_marks_the_window_and_its_sliders_change_the_geometry():
