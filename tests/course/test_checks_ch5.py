@@ -9,8 +9,6 @@ from dlkit import optim
 from dlkit.course import run_check
 from dlkit.course.references.chapter5 import schedule_lrs
 
-torch = pytest.importorskip("torch")
-
 
 def fails(name, answer, *fragments):
     result = run_check(name, answer)
@@ -132,6 +130,7 @@ def test_adam_mistakes_fail():
 
 
 def test_adam_reference_equals_torch():
+    torch = pytest.importorskip("torch")
     from dlkit.course.references.chapter5 import reference_path
     rng = np.random.default_rng(0)
     w0, grads = rng.standard_normal(4), [rng.standard_normal(4) for _ in range(5)]
@@ -237,6 +236,7 @@ def test_cosine_with_warmup_mistakes_fail():
 
 @pytest.mark.parametrize("base_lr, warmup, total, min_lr", [(0.1, 5, 30, 0.0), (1.0, 3, 12, 0.1)])
 def test_schedule_reference_equals_torchs_sequential_lr(base_lr, warmup, total, min_lr):
+    torch = pytest.importorskip("torch")
     p = torch.zeros(1, requires_grad=True)
     opt = torch.optim.SGD([p], lr=base_lr)
     s = torch.optim.lr_scheduler
@@ -250,3 +250,22 @@ def test_schedule_reference_equals_torchs_sequential_lr(base_lr, warmup, total, 
     np.testing.assert_allclose(schedule_lrs(base_lr, warmup, total, min_lr), expected, rtol=1e-12)
     np.testing.assert_allclose([cosine()(k, base_lr, warmup, total, min_lr) for k in range(total)],
                                expected, rtol=1e-12, atol=1e-15)
+
+
+# -- joins CASES in test_checks.py (stub / right / wrong for every registered check) -------------------
+CH5_CASES = {
+    "ch5.sgd_momentum": (momentum(), [(momentum(sign=-1.0), "after step 1"),
+                                      (momentum(carry=False), "after step 2")]),
+    "ch5.rmsprop": (rmsprop(), [(rmsprop(root=False), "after step 1"), (rmsprop(eps_inside=True), "eps")]),
+    "ch5.adam": (adam(), [(adam(correct=False), "bias"), (adam(t_offset=1), "after step 1")]),
+    "ch5.xavier_uniform": (xavier(), [(xavier("in"), "fan_in + fan_out")]),
+    "ch5.he_normal": (he(), [(he(fan="out"), "fan_in")]),
+    "ch5.clip_grad_norm": (clipper(), [(clipper(per_parameter=True), "total norm")]),
+    "ch5.cosine_with_warmup": (cosine(), [(cosine(warm=False), "warm-up")]),
+}
+
+
+def test_chapter_5_has_at_least_five_checks_and_all_are_covered_here():
+    from dlkit.course import available_checks
+    names = [n for n in available_checks() if n.startswith("ch5.")]
+    assert len(names) >= 5 and sorted(names) == sorted(CH5_CASES)
