@@ -13,7 +13,7 @@ load only when a picture is asked for).
 * plots — :class:`LiveLossPlot`, :func:`plot_history`, :func:`plot_decision_boundary`,
   :func:`plot_weight_histograms`, :func:`plot_activation_histograms`,
   :func:`plot_gradient_histograms`, :func:`plot_filters`, :func:`plot_feature_maps`,
-  :func:`plot_optimizer_trajectories`.
+  :func:`plot_optimizer_trajectories`, :func:`plot_confusion_matrix`, :func:`plot_image_grid`.
 """
 import importlib
 
@@ -31,6 +31,7 @@ _WHERE = {
     "plot_gradient_histograms": "plots.histograms",
     "plot_filters": "plots.conv", "plot_feature_maps": "plots.conv",
     "plot_optimizer_trajectories": "plots.trajectories",
+    "plot_confusion_matrix": "plots.errors", "plot_image_grid": "plots.errors",
 }
 
 __all__ = [  # noqa: RUF022 - grouped as in _WHERE
@@ -39,6 +40,7 @@ __all__ = [  # noqa: RUF022 - grouped as in _WHERE
     "OptimizerPlayground", "TrainingPlayground", "ConvExplorer", "LiveLossPlot", "plot_history", "plot_decision_boundary",
     "plot_weight_histograms", "plot_activation_histograms", "plot_gradient_histograms",
     "plot_filters", "plot_feature_maps", "plot_optimizer_trajectories",
+    "plot_confusion_matrix", "plot_image_grid",
 ]
 assert set(__all__) == set(_WHERE)
 
