@@ -14,6 +14,7 @@ load only when a picture is asked for).
   :func:`plot_weight_histograms`, :func:`plot_activation_histograms`,
   :func:`plot_gradient_histograms`, :func:`plot_filters`, :func:`plot_feature_maps`,
   :func:`plot_optimizer_trajectories`, :func:`plot_image_rows`, :func:`plot_codes_2d`.
+  :func:`plot_optimizer_trajectories`, :func:`plot_confusion_matrix`, :func:`plot_image_grid`.
 """
 import importlib
 
@@ -32,6 +33,7 @@ _WHERE = {
     "plot_filters": "plots.conv", "plot_feature_maps": "plots.conv",
     "plot_optimizer_trajectories": "plots.trajectories",
     "plot_image_rows": "plots.images", "plot_codes_2d": "plots.images",
+    "plot_confusion_matrix": "plots.errors", "plot_image_grid": "plots.errors",
 }
 
 __all__ = [  # noqa: RUF022 - grouped as in _WHERE
@@ -41,6 +43,7 @@ __all__ = [  # noqa: RUF022 - grouped as in _WHERE
     "plot_weight_histograms", "plot_activation_histograms", "plot_gradient_histograms",
     "plot_filters", "plot_feature_maps", "plot_optimizer_trajectories",
     "plot_image_rows", "plot_codes_2d",
+    "plot_confusion_matrix", "plot_image_grid",
 ]
 assert set(__all__) == set(_WHERE)
 
