@@ -13,8 +13,8 @@ load only when a picture is asked for).
 * plots — :class:`LiveLossPlot`, :func:`plot_history`, :func:`plot_decision_boundary`,
   :func:`plot_weight_histograms`, :func:`plot_activation_histograms`,
   :func:`plot_gradient_histograms`, :func:`plot_filters`, :func:`plot_feature_maps`,
-  :func:`plot_optimizer_trajectories`, :func:`plot_image_rows`, :func:`plot_codes_2d`.
-  :func:`plot_optimizer_trajectories`, :func:`plot_confusion_matrix`, :func:`plot_image_grid`.
+  :func:`plot_optimizer_trajectories`, :func:`plot_image_rows`, :func:`plot_codes_2d`,
+  :func:`plot_confusion_matrix`, :func:`plot_image_grid`, :func:`plot_lr_finder`.
 """
 import importlib
 
@@ -34,6 +34,7 @@ _WHERE = {
     "plot_optimizer_trajectories": "plots.trajectories",
     "plot_image_rows": "plots.images", "plot_codes_2d": "plots.images",
     "plot_confusion_matrix": "plots.errors", "plot_image_grid": "plots.errors",
+    "plot_lr_finder": "plots.lr_finder",
 }
 
 __all__ = [  # noqa: RUF022 - grouped as in _WHERE
@@ -43,7 +44,7 @@ __all__ = [  # noqa: RUF022 - grouped as in _WHERE
     "plot_weight_histograms", "plot_activation_histograms", "plot_gradient_histograms",
     "plot_filters", "plot_feature_maps", "plot_optimizer_trajectories",
     "plot_image_rows", "plot_codes_2d",
-    "plot_confusion_matrix", "plot_image_grid",
+    "plot_confusion_matrix", "plot_image_grid", "plot_lr_finder",
 ]
 assert set(__all__) == set(_WHERE)
 
