@@ -1,6 +1,6 @@
 """A small CNN's full training step, dlkit against PyTorch CPU in one process (dlkit time / torch time).
 
-    python benchmarks/bench_cnn.py [--threads N] [--repeats R] [--batch B]
+    python benchmarks/bench_cnn.py [--threads N] [--repeats R] [--batch B] [--scaling]
 
 Model (both libraries, float32, the same initial weights via state_dict):
     Conv2d(1, 8, 3) -> ReLU -> MaxPool2d(2) -> Conv2d(8, 16, 3) -> ReLU -> MaxPool2d(2) -> Flatten
@@ -12,6 +12,10 @@ Both libraries get the same number of threads (default: the machine's CPU count;
 numpy via the environment, ``torch.set_num_threads`` for torch). Each case is the median of several
 repeats after a warm-up; the two libraries are timed alternately so background load hits both alike.
 The ratio of the fastest runs is printed as well: on a busy machine it is the least disturbed number.
+
+``--scaling`` adds dlkit against itself: the same step with conv and pooling on 1 thread and on
+``--threads`` threads (``dlkit.functional.set_num_threads``), alternated in one process — how much
+the batch split gains, independent of PyTorch's own threading (which suffers most on a busy machine).
 """
 import argparse
 import os
@@ -27,6 +31,8 @@ def parse_args():
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--scaling", action="store_true",
+                        help="also time dlkit's step on 1 thread against --threads threads")
     return parser.parse_args()
 
 
@@ -136,6 +142,25 @@ def main():
         # On a busy machine the fastest runs are the least disturbed: their ratio is shown too.
         best = min(dl_times) / min(torch_times)
         print(f"{label:58} {dl_t * 1e3:9.2f} {torch_t * 1e3:9.2f} {ratio:6.2f} {goal:>12} {best:14.2f}")
+    if ARGS.scaling and ARGS.threads > 1:
+        print_scaling()
+
+
+def print_scaling():
+    """dlkit's step with conv/pooling on one thread vs on ARGS.threads threads, alternated."""
+    from dlkit.functional import set_num_threads
+
+    def on(threads):
+        def step():
+            set_num_threads(threads)
+            return dlkit_step()
+        return step
+    one, many = times_of(on(1), on(ARGS.threads), ARGS.repeats)
+    set_num_threads(ARGS.threads)
+    print(f"dlkit step, conv/pooling on 1 thread: {statistics.median(one) * 1e3:.2f} ms, on "
+          f"{ARGS.threads} threads: {statistics.median(many) * 1e3:.2f} ms -> speed-up "
+          f"{statistics.median(one) / statistics.median(many):.2f}x (best-of "
+          f"{min(one) / min(many):.2f}x)")
 
 
 if __name__ == "__main__":

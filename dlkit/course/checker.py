@@ -159,8 +159,10 @@ def _judge(spec, answer):
         else:  # no signals here (Windows, another thread): run it in a thread we can walk away from
             summary = run_with_time_limit(lambda: _execute(spec, answer, calls, None), seconds)
     except CheckTimeout:
+        still = ("" if can_interrupt() else " It may still be running in the background (this check could "
+                 "not stop it here): restart the kernel to stop it.")
         return CheckResult(name, False, f"gave up after {seconds:g} s: your code did not finish (a loop "
-                           "whose condition never changes? waiting for input?)",
+                           f"whose condition never changes? waiting for input?).{still}",
                            "look for a loop that never ends (a `while` whose condition never changes), "
                            "fix it and run its cell again")
     except ForbiddenCall as call:

@@ -4,6 +4,7 @@
 >>> loader = dlkit.data.DataLoader(dlkit.data.TensorDataset(X_train, y_train), batch_size=32,
 ...                                shuffle=True, seed=0)
 """
+from .augment import random_shift_rotate, rotate_images, shift_images
 from .collate import default_collate
 from .dataloader import DataLoader
 from .dataset import DataError, Dataset, TensorDataset
@@ -33,3 +34,4 @@ __all__ += ["CharTokenizer", "load_names", "make_addition_task", "make_copy_task
             "make_reverse_task", "make_sine_task", "make_sort_task"]
 __all__ += ["BatchSampler", "RandomSampler", "Sampler", "SequentialSampler", "Subset", "SubsetRandomSampler",
             "default_collate", "random_split"]
+__all__ += ["random_shift_rotate", "rotate_images", "shift_images"]

@@ -76,10 +76,14 @@ def window_view(xp, kernel, stride, dilation, out_size=None):
     return windows
 
 
-def im2col(windows):
+def im2col(windows, out=None):
     """im2col: the windows as a contiguous (N, C, kh, kw, H_out, W_out) array, i.e. per sample a
-    matrix with a row per (channel, kernel offset) and a column per output position."""
-    return np.ascontiguousarray(windows.transpose(0, 1, 4, 5, 2, 3))
+    matrix with a row per (channel, kernel offset) and a column per output position (written into
+    ``out`` when given: one copy, not two)."""
+    if out is None:
+        return np.ascontiguousarray(windows.transpose(0, 1, 4, 5, 2, 3))
+    np.copyto(out, windows.transpose(0, 1, 4, 5, 2, 3))
+    return out
 
 
 def col2im_add(grad, grad_cols, offsets):
@@ -108,19 +112,19 @@ def _conv2d_arrays(x, weight, stride, pads, dilation, groups):
         return a.reshape(a.shape[0], groups, rows // groups, h_out * w_out)
 
     def forward_part(start, stop):
-        cols[start:stop] = im2col(windows[start:stop])
-        np.matmul(w_mat, as_matrices(cols[start:stop], cols[0].size // (h_out * w_out)),
+        im2col(windows[start:stop], out=cols[start:stop])
+        np.matmul(w_mat, as_matrices(cols[start:stop], c * kernel[0] * kernel[1]),
                   out=as_matrices(out[start:stop], c_out))
     over_batch(forward_part, n, cols.size)
     offsets = list(kernel_offsets(kernel, stride, dilation, (h_out, w_out)))
 
-    def backward(g, need_x, need_w):
+    def backward(g, need_x, need_w, need_b):
         grad_xp = np.zeros(xp.shape, dtype=g.dtype) if need_x else None
         partial_w = []
 
         def backward_part(start, stop):
             g_part = as_matrices(g[start:stop], c_out)
-            cols_part = as_matrices(cols[start:stop], cols[0].size // (h_out * w_out))
+            cols_part = as_matrices(cols[start:stop], c * kernel[0] * kernel[1])
             if need_w:   # Σ over this slice's samples of G_n colsₙᵀ
                 partial_w.append((g_part @ cols_part.swapaxes(-1, -2)).sum(axis=0))
             if need_x:
@@ -129,7 +133,7 @@ def _conv2d_arrays(x, weight, stride, pads, dilation, groups):
         over_batch(backward_part, n, cols.size)
         grad_w = sum(partial_w).reshape(weight.shape) if need_w else None
         grad_x = crop(grad_xp, pads) if need_x else None
-        return grad_x, grad_w, g.sum(axis=(0, 2, 3))
+        return grad_x, grad_w, (g.sum(axis=(0, 2, 3)) if need_b else None)
     return out, backward
 
 
@@ -152,20 +156,22 @@ def _conv_transpose2d_arrays(x, weight, stride, pads, dilation, groups, output_p
     over_batch(forward_part, n, full.size)
     out = np.ascontiguousarray(crop(full, pads))
 
-    def backward(g, need_x, need_w):
+    def backward(g, need_x, need_w, need_b):
         windows = window_view(pad_batch(g, pads), kernel, stride, dilation, out_size=(h, w))
         grad_x = np.empty(x.shape, dtype=g.dtype) if need_x else None
         partial_w = []
 
         def backward_part(start, stop):
-            cols_g = im2col(windows[start:stop]).reshape(stop - start, groups, -1, h * w)
+            cols_g = im2col(windows[start:stop]).reshape(stop - start, groups,
+                                                         c_out // groups * kernel[0] * kernel[1], h * w)
             if need_x:
-                np.matmul(w_mat, cols_g, out=grad_x[start:stop].reshape(stop - start, groups, -1, h * w))
+                np.matmul(w_mat, cols_g,
+                          out=grad_x[start:stop].reshape(stop - start, groups, c_in // groups, h * w))
             if need_w:
                 partial_w.append((x_mat[start:stop] @ cols_g.swapaxes(-1, -2)).sum(axis=0))
         over_batch(backward_part, n, g.size * kernel[0] * kernel[1])
         grad_w = sum(partial_w).reshape(weight.shape) if need_w else None
-        return grad_x, grad_w, g.sum(axis=(0, 2, 3))
+        return grad_x, grad_w, (g.sum(axis=(0, 2, 3)) if need_b else None)
     return out, backward
 
 
@@ -177,12 +183,13 @@ def _conv_op(arrays_fn, x, weight, bias, op, to2d, from2d, rule):
     parents = (x, weight) if bias is None else (x, weight, bias)
 
     def backward(g):
-        grad_x, grad_w, grad_b = conv_backward(to2d(g), x.requires_grad, weight.requires_grad)
+        need_b = bias is not None and bias.requires_grad
+        grad_x, grad_w, grad_b = conv_backward(to2d(g), x.requires_grad, weight.requires_grad, need_b)
         grad_x = None if grad_x is None else from2d(grad_x)
         grad_w = None if grad_w is None else from2d(grad_w)
         if bias is None:
             return grad_x, grad_w
-        return grad_x, grad_w, (grad_b if bias.requires_grad else None)
+        return grad_x, grad_w, grad_b
     return Tensor._result(from2d(out), parents, op, backward, rule)
 
 

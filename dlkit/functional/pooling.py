@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 
-from ..errors import ArgumentError
+from ..errors import ArgumentError, ShapeError
 from ..tensor import Tensor
 from ._checks import as_tensor, check_ndim, ntuple
 from ._threads import over_batch
@@ -228,3 +228,39 @@ def adaptive_avg_pool2d(input, output_size):
     rows = _adaptive_matrix(x.shape[-2], sizes[0], x.dtype)
     cols = _adaptive_matrix(x.shape[-1], sizes[1], x.dtype)
     return separable_op(x, rows, cols, who, "∂/∂x = A_hᵀ G A_w  (each window shares its gradient)")
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The partial inverse of ``max_pool2d(..., return_indices=True)``: put each value back where its
+    max came from (``indices``, flat ``row · W + column``), zeros elsewhere.
+
+    The output size is ``(H − 1)·stride − 2·padding + kernel_size`` unless ``output_size`` is given
+    (needed when the pooled input's size was not a multiple of the stride).
+    """
+    who = "max_unpool2d"
+    x = as_tensor(input, who)
+    check_ndim(x, (3, 4), who, "(N, C, H, W) or (C, H, W)")
+    idx = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
+    if idx.shape != x.shape or idx.dtype.kind not in "iu":
+        raise ShapeError(f"{who}: indices must be integers of the input's shape {tuple(x.shape)}, got "
+                         f"{idx.dtype} of shape {idx.shape}")
+    kernel = ntuple(kernel_size, 2, who, "kernel_size", minimum=1)
+    stride = kernel if stride is None else ntuple(stride, 2, who, "stride", minimum=1)
+    padding = ntuple(padding, 2, who, "padding", minimum=0)
+    if output_size is None:
+        size = tuple((n - 1) * s - 2 * p + k for n, s, p, k in zip(x.shape[-2:], stride, padding, kernel))
+    else:
+        size = ntuple(tuple(output_size)[-2:], 2, who, "output_size", minimum=1)
+    planes = int(np.prod(x.shape[:-2]))
+    flat_idx = idx.reshape(planes, -1)
+    if flat_idx.size and (flat_idx.min() < 0 or flat_idx.max() >= size[0] * size[1]):
+        raise ShapeError(f"{who}: indices must lie in [0, {size[0] * size[1]}) for the output size "
+                         f"{size}, got values up to {flat_idx.max()}")
+    rows = np.arange(planes)[:, None]
+    out = np.zeros((planes, size[0] * size[1]), dtype=x.dtype)
+    out[rows, flat_idx] = x.data.reshape(planes, -1)
+
+    def backward(g):
+        return (g.reshape(planes, -1)[rows, flat_idx].reshape(x.shape),)
+    return Tensor._result(out.reshape(x.shape[:-2] + size), (x,), who, backward,
+                          "∂unpool/∂x = the gradient read back at each value's index")

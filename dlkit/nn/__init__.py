@@ -39,7 +39,7 @@ from .loss import (
 )
 from .module import IncompatibleKeys, Module, Parameter, RemovableHandle, StateDictError, SubmoduleError
 from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
-from .pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
+from .pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d, MaxUnpool2d
 from .recurrent import GRU, LSTM, RNN, RNNBase
 from .rnn_cell import GRUCell, LSTMCell, RNNCell
 from .shape import Flatten, Identity, Reshape, Unflatten
@@ -54,4 +54,22 @@ __all__ = ["AvgPool1d", "AvgPool2d", "BCELoss", "BCEWithLogitsLoss", "BatchNorm1
            "IncompatibleKeys", "L1Loss", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "MaxPool1d",
            "MaxPool2d", "Module", "NLLLoss", "Parameter", "ReLU", "Reshape", "Sequential", "Sigmoid",
            "Softmax", "StateDictError", "Tanh", "functional", "init"]
-__all__ += ["GRU", "LSTM", "RNN", "AdaptiveAvgPool2d", "ConvTranspose2d", "Embedding", "GRUCell", "LSTMCell", "MultiheadAttention", "RNNBase", "RNNCell", "TransformerEncoder", "TransformerEncoderLayer", "Upsample", "generate_square_subsequent_mask", "ModuleDict", "ModuleList", "RemovableHandle", "SubmoduleError", "utils", "ELU", "GELU", "Hardtanh", "PReLU", "SiLU", "Softplus", "Dropout2d", "GroupNorm", "HuberLoss", "KLDivLoss", "LayerNorm", "SmoothL1Loss", "Unflatten"]
+__all__ += ["ModuleDict", "ModuleList", "RemovableHandle", "SubmoduleError", "utils"]
+__all__ += ["MaxUnpool2d"]
+__all__ += ["ELU", "GELU", "Hardtanh", "PReLU", "SiLU", "Softplus"]
+__all__ += ["AdaptiveAvgPool2d", "ConvTranspose2d", "Dropout2d", "GroupNorm", "HuberLoss", "KLDivLoss",
+            "LayerNorm", "SmoothL1Loss", "Unflatten", "Upsample"]
+__all__ += [
+    "GRU",
+    "LSTM",
+    "RNN",
+    "Embedding",
+    "GRUCell",
+    "LSTMCell",
+    "MultiheadAttention",
+    "RNNBase",
+    "RNNCell",
+    "TransformerEncoder",
+    "TransformerEncoderLayer",
+    "generate_square_subsequent_mask",
+]

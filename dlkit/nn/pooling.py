@@ -105,6 +105,28 @@ class AvgPool1d(_Pool):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
+class MaxUnpool2d(Module):
+    """Undo ``MaxPool2d(..., return_indices=True)``: each value goes back to where its max was, the
+    rest is zero (as in a SegNet-style decoder). Call it as ``unpool(x, indices, output_size=None)``.
+    """
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        ntuple(kernel_size, 2, "MaxUnpool2d", "kernel_size", minimum=1)
+        if stride is not None:
+            ntuple(stride, 2, "MaxUnpool2d", "stride", minimum=1)
+        ntuple(padding, 2, "MaxUnpool2d", "padding", minimum=0)
+        self.kernel_size = kernel_size
+        self.stride = kernel_size if stride is None else stride
+        self.padding = padding
+
+    def forward(self, x, indices, output_size=None):
+        return F.max_unpool2d(x, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
 class AdaptiveAvgPool2d(Module):
     """Average-pool (N, C, H, W) to a fixed ``output_size`` (int or (h, w); None keeps that size),
     whatever H and W are. ``AdaptiveAvgPool2d(1)`` is global average pooling.

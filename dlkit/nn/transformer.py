@@ -9,23 +9,18 @@ a residual connection and a LayerNorm::
 with ``SA(x) = dropout1(self_attn(x, x, x))`` and ``FF(x) = dropout2(linear2(dropout(act(linear1(x)))))``.
 """
 import copy
-import math
 
 import numpy as np
 
 from .. import functional as F
 from ..errors import DataTypeError
-from ..tensor import Tensor, get_default_dtype
-from . import container
+from ..tensor import get_default_dtype
 from .attention import MultiheadAttention
+from .container import ModuleList
 from .dropout import Dropout
 from .linear import Linear
-from .module import Module, Parameter
-
-try:  # LayerNorm lives in normalization.py; until it is there, a minimal twin keeps the same keys
-    from .normalization import LayerNorm
-except ImportError:  # pragma: no cover - depends on the merge order
-    LayerNorm = None
+from .module import Module
+from .normalization import LayerNorm
 
 
 def generate_square_subsequent_mask(size, dtype=None):
@@ -41,44 +36,13 @@ def generate_square_subsequent_mask(size, dtype=None):
     return np.where(upper, -np.inf, 0.0).astype(dtype or get_default_dtype())
 
 
-class _LayerNorm(Module):
-    """LayerNorm over the last axis (stand-in with PyTorch's ``weight``/``bias`` until nn.LayerNorm lands)."""
-
-    def __init__(self, normalized_shape, eps=1e-5, dtype=None):
-        super().__init__()
-        self.normalized_shape, self.eps = (normalized_shape,), eps
-        dtype = dtype or get_default_dtype()
-        self.weight = Parameter(np.ones(normalized_shape, dtype=dtype))
-        self.bias = Parameter(np.zeros(normalized_shape, dtype=dtype))
-
-    def forward(self, x):
-        mean = x.mean(axis=-1, keepdims=True)
-        centred = x - mean
-        variance = (centred * centred).mean(axis=-1, keepdims=True)
-        inverse_std = (variance + self.eps) ** -0.5     # a multiply is cheaper to undo than a divide
-        return centred * inverse_std * self.weight + self.bias
-
-    def extra_repr(self):
-        return f"{self.normalized_shape}, eps={self.eps}"
-
-
-def _gelu(x):
-    """Exact GELU ``x · Φ(x)`` (stand-in until ``F.gelu`` lands); ``Φ`` from ``math.erf``."""
-    cdf = 0.5 * (1.0 + np.vectorize(math.erf, otypes=[x.dtype])(x.data / math.sqrt(2.0)))
-    pdf = np.exp(-0.5 * x.data * x.data) / math.sqrt(2 * math.pi)
-
-    def backward(g):
-        return (g * (cdf + x.data * pdf),)
-    return Tensor._result(x.data * cdf, (x,), "gelu", backward, "∂(x·Φ(x))/∂x = Φ(x) + x·φ(x)")
-
-
 def _activation(activation):
     if callable(activation):
         return activation
     if activation == "relu":
         return F.relu
     if activation == "gelu":
-        return getattr(F, "gelu", _gelu)
+        return F.gelu
     raise DataTypeError(f"TransformerEncoderLayer: activation must be 'relu', 'gelu' or a callable, "
                         f"got {activation!r}")
 
@@ -119,11 +83,8 @@ class TransformerEncoderLayer(Module):
         self.dropout = Dropout(dropout)
         self.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dtype)
         self.norm_first = norm_first
-        norm = LayerNorm if LayerNorm is not None else _LayerNorm
-        self.norm1 = norm(d_model, eps=layer_norm_eps)
-        self.norm2 = norm(d_model, eps=layer_norm_eps)
-        if dtype is not None:
-            self.norm1.to(dtype), self.norm2.to(dtype)
+        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
+        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
         self.dropout1 = Dropout(dropout)
         self.dropout2 = Dropout(dropout)
         self.activation = _activation(activation)
@@ -151,24 +112,6 @@ class TransformerEncoderLayer(Module):
         return self.dropout2(self.linear2(self.dropout(self.activation(self.linear1(x)))))
 
 
-class _Layers(Module):
-    """Numbered sub-modules "0", "1", … (what ``nn.ModuleList`` holds; a stand-in until it lands)."""
-
-    def __init__(self, modules):
-        super().__init__()
-        for i, module in enumerate(modules):
-            setattr(self, str(i), module)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __getitem__(self, index):
-        return list(self._modules.values())[index]
-
-
 class TransformerEncoder(Module):
     """``num_layers`` copies of ``encoder_layer`` applied in turn (each copy has its own weights).
 
@@ -193,8 +136,7 @@ class TransformerEncoder(Module):
     def __init__(self, encoder_layer, num_layers, norm=None, enable_nested_tensor=True,
                  mask_check=True):
         super().__init__()
-        make_list = getattr(container, "ModuleList", _Layers)
-        self.layers = make_list([copy.deepcopy(encoder_layer) for _ in range(num_layers)])
+        self.layers = ModuleList([copy.deepcopy(encoder_layer) for _ in range(num_layers)])
         self.num_layers = num_layers
         self.norm = norm
 

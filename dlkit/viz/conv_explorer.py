@@ -134,6 +134,15 @@ class ConvExplorer(LiveDemo):
                  for u, r in enumerate(rows) for v, c in enumerate(cols)]
         return " + ".join(terms) + f" = {format_number(self.output[self.current])}"
 
+    def size_arithmetic(self):
+        """The output-size formula with this explorer's numbers, one line per axis."""
+        lines = []
+        for axis, size, k, out in zip(("rows", "cols"), self.input.shape, self.kernel.shape,
+                                      self.out_shape):
+            lines.append(f"{axis}: ⌊({size} + 2·{self.padding} − {self.dilation}·({k} − 1) − 1) / "
+                         f"{self.stride}⌋ + 1 = {out}")
+        return lines
+
     # -- what is shown -------------------------------------------------------------------------------
     def __repr__(self):
         head = (f"ConvExplorer: input {self.input.shape[0]}×{self.input.shape[1]}, kernel "
@@ -167,6 +176,7 @@ class ConvExplorer(LiveDemo):
                    lambda r, c: CURRENT if (r, c) == current else "white", size, font, "output"),
         ]
         formula = escape(self.product_sum()) or "Press Step: the kernel visits the first window."
+        formula += "<br>output size: " + ";  ".join(escape(line) for line in self.size_arithmetic())
         return (f'<div style="display:flex; gap:{24 * self.scale:.0f}px; align-items:flex-start; '
                 f'flex-wrap:wrap">' + "".join(parts) + "</div>"
                 f'<div class="dlkit-conv-sum" style="font-size:{font}; margin-top:0.5em; '

@@ -6,6 +6,8 @@ import inspect
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import dlkit
 from dlkit.data import (
@@ -184,3 +186,36 @@ def test_the_loaders_fast_batches_equal_the_batch_samplers_lists(drop_last):
     fast = [a.tolist() for a in batches().index_arrays()]
     assert fast == list(batches())
     assert len(fast) == (3 if drop_last else 4)
+
+
+@st.composite
+def _fractions(draw):
+    weights = draw(st.lists(st.integers(1, 20), min_size=1, max_size=6))
+    return [w / sum(weights) for w in weights]
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(0, 300), fractions=_fractions())
+def test_random_split_lengths_equal_torch_for_any_fractions(n, fractions):
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            theirs = [len(s) for s in torch.utils.data.random_split(range(n), fractions)]
+        except ValueError:
+            with pytest.raises(DataError):
+                random_split(_data(n) if n else TensorDataset(np.zeros((0, 1))), fractions, seed=0)
+            return
+        ours = [len(s) for s in random_split(_data(n) if n else TensorDataset(np.zeros((0, 1))), fractions, seed=0)]
+    assert ours == theirs
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(1, 50), batch_size=st.integers(1, 60), drop_last=st.booleans(), shuffle=st.booleans())
+def test_loader_length_and_batch_sizes_equal_torch(n, batch_size, drop_last, shuffle):
+    ours = DataLoader(_data(n), batch_size=batch_size,
+                      drop_last=drop_last, shuffle=shuffle, seed=0)
+    theirs = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.zeros(n)), batch_size=batch_size,
+                                         drop_last=drop_last, shuffle=shuffle)
+    assert len(ours) == len(theirs)
+    assert [len(b[0]) for b in ours] == [len(b[0]) for b in theirs]

@@ -201,3 +201,15 @@ def test_wrong_input_for_conv_transpose_names_layer_and_shapes():
         layer(dlkit.zeros(3, 5, 5))
     with pytest.raises(dlkit.ShapeError, match="conv_transpose2d: padding .* leaves no output"):
         conv_transpose2d(dlkit.zeros(1, 1, 1, 1), dlkit.zeros(1, 1, 1, 1), padding=1)
+
+
+def test_an_empty_batch_goes_through_conv_transpose_and_pooling_like_torch():
+    x = np.zeros((0, 3, 5, 5))
+    for dl_layer, t_layer in [(nn.Conv2d(3, 4, 3, padding="same"), torch.nn.Conv2d(3, 4, 3, padding="same")),
+                              (nn.ConvTranspose2d(3, 2, 2, stride=2), torch.nn.ConvTranspose2d(3, 2, 2, stride=2)),
+                              (nn.MaxPool2d(2, ceil_mode=True), torch.nn.MaxPool2d(2, ceil_mode=True))]:
+        dl_x = dlkit.Tensor(x, requires_grad=True)
+        out = dl_layer(dl_x)
+        assert out.shape == tuple(t_layer.double()(torch.from_numpy(x)).shape)
+        out.sum().backward()
+        assert dl_x.grad.shape == x.shape

@@ -208,3 +208,23 @@ def test_wrong_rank_for_new_layers_names_layer_and_shape():
         nn.Upsample(scale_factor=2)(dlkit.zeros(5))
     with pytest.raises(dlkit.ShapeError, match=r"MaxPool2d\(kernel_size=2.*expected 4-D input.*\(1, 4, 4\)"):
         nn.MaxPool2d(2, ceil_mode=True)(dlkit.zeros(1, 4, 4))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("kernel, stride, padding, shape, output_size", [
+    (2, None, 0, (2, 3, 6, 6), None), (3, 2, 1, (1, 2, 7, 7), (7, 7)), (2, 2, 0, (1, 1, 5, 7), (5, 7)),
+    ((2, 3), (2, 3), 0, (2, 2, 6, 9), None)])
+def test_max_unpool2d_undoes_max_pool2d_like_torch(dtype, kernel, stride, padding, shape, output_size):
+    x = np.random.default_rng(9).standard_normal(shape)
+    pooled, idx = F.max_pool2d(dlkit.Tensor(x), kernel, stride, padding, return_indices=True)
+    _, t_idx = TF.max_pool2d(torch.from_numpy(x), kernel, stride, padding, return_indices=True)
+    np.testing.assert_array_equal(idx.data, t_idx.numpy())
+    unpool = nn.MaxUnpool2d(kernel, stride, padding)
+    t_unpool = torch.nn.MaxUnpool2d(kernel, stride, padding)
+    _check(lambda t: unpool(t, idx, output_size), lambda t: t_unpool(t, t_idx, output_size),
+           pooled.data, dtype)
+
+
+def test_max_unpool2d_rejects_indices_outside_the_output():
+    with pytest.raises(dlkit.ShapeError, match=r"max_unpool2d: indices must lie in \[0, 4\)"):
+        F.max_unpool2d(dlkit.ones(1, 1, 1, 1), np.array([[[[7]]]]), 2)

@@ -269,3 +269,18 @@ def test_backward_stepper_walks_through_time():
     expected(x)[0].sum().backward()
     for mine, reference in zip(layer.parameters(), expected.parameters()):
         np.testing.assert_allclose(mine.grad, reference.grad, rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", CELLS)
+def test_torch_cell_state_dict_loads_into_dlkit(name):
+    torch.manual_seed(1)
+    twin = getattr(torch.nn, name)(3, 4).double()
+    cell = getattr(nn, name)(3, 4)
+    cell.load_state_dict(twin.state_dict())
+    x = np.random.default_rng(14).standard_normal((2, 3))
+    with torch.no_grad():
+        expected = twin(torch.from_numpy(x))
+    expected = expected[0] if isinstance(expected, tuple) else expected
+    got = cell(dlkit.Tensor(x))
+    got = got[0] if isinstance(got, tuple) else got
+    np.testing.assert_allclose(got.data, expected.numpy(), rtol=1e-9, atol=1e-12)

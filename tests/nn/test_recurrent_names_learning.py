@@ -49,12 +49,10 @@ class CharLSTM(nn.Module):
 
 
 def next_char_loss(model, tokenizer, words):
-    """Mean cross-entropy per real character (the padding targets, −100, are left out)."""
+    """Mean cross-entropy per real character: padding targets are −100, cross_entropy's ignore_index."""
     inputs, targets = tokenizer.next_char_arrays(words)
-    logits = model(inputs).reshape(-1, tokenizer.vocab_size)
-    targets = targets.reshape(-1)
-    real = np.flatnonzero(targets >= 0)
-    return cross_entropy(logits[real], targets[real])
+    logits = model(inputs)                                   # (batch, steps, vocab)
+    return cross_entropy(logits.reshape(-1, tokenizer.vocab_size), targets.reshape(-1))
 
 
 def test_lstm_beats_bigram_counts_on_validation_names():

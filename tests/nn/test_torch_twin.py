@@ -73,3 +73,44 @@ def test_a_cnn_training_step_matches_torch():
         assert loss.item() == pytest.approx(t_loss.item(), rel=1e-9)
     for key, value in twin.state_dict().items():
         np.testing.assert_allclose(model.state_dict()[key], value.numpy(), rtol=1e-8, atol=1e-12)
+
+
+def _decoder(lib):
+    """The newer layers together: 'same' and grouped/dilated conv, GroupNorm, GELU, ceil-mode pooling,
+    a transposed conv, bilinear upsampling, adaptive pooling, Unflatten, LayerNorm, SiLU."""
+    return lib.Sequential(
+        lib.Conv2d(1, 4, 3, padding="same"), lib.GroupNorm(2, 4), lib.GELU(),
+        lib.MaxPool2d(2, ceil_mode=True), lib.Conv2d(4, 4, 3, padding=2, dilation=2, groups=2),
+        lib.PReLU(4), lib.ConvTranspose2d(4, 2, 2, stride=2, output_padding=0),
+        lib.Upsample(scale_factor=2, mode="bilinear"), lib.AdaptiveAvgPool2d((3, 3)), lib.Flatten(),
+        lib.Unflatten(1, (2, 9)), lib.LayerNorm(9), lib.SiLU(), lib.Flatten(), lib.Linear(18, 5))
+
+
+def test_a_training_step_through_the_newer_layers_matches_torch():
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(2)
+    twin = _decoder(torch.nn).double()
+    model = _decoder(nn)
+    model.load_state_dict(twin.state_dict())          # torch -> dlkit
+    rng = np.random.default_rng(4)
+    x, y = rng.standard_normal((3, 1, 7, 7)), rng.integers(0, 5, 3)
+    loss_fn = nn.CrossEntropyLoss(label_smoothing=0.1)
+    t_loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=0.1)
+    for _ in range(3):
+        loss = loss_fn(model(dlkit.Tensor(x)), y)
+        model.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        for p in model.parameters():
+            p.data -= 0.1 * p.grad
+        t_loss = t_loss_fn(twin(torch.from_numpy(x)), torch.from_numpy(y))
+        twin.zero_grad()
+        t_loss.backward()
+        torch.nn.utils.clip_grad_norm_(twin.parameters(), 1.0)
+        with torch.no_grad():
+            for p in twin.parameters():
+                p -= 0.1 * p.grad
+        assert loss.item() == pytest.approx(t_loss.item(), rel=1e-9)
+    for key, value in twin.state_dict().items():                # and back: dlkit -> torch keys
+        np.testing.assert_allclose(model.state_dict()[key], value.numpy(), rtol=1e-8, atol=1e-12)
+    assert list(model.state_dict()) == list(twin.state_dict())

@@ -46,8 +46,7 @@ def test_two_layer_encoder_with_final_norm_matches_torch(dtype):
     dlkit.manual_seed(0)
     base = nn.TransformerEncoderLayer(8, 4, dim_feedforward=16, dropout=0.0, batch_first=True,
                                       norm_first=True)
-    encoder = nn.TransformerEncoder(base, 2, norm=nn.transformer._LayerNorm(8)
-                                    if not hasattr(nn, "LayerNorm") else nn.LayerNorm(8))
+    encoder = nn.TransformerEncoder(base, 2, norm=nn.LayerNorm(8))
     twin_base = torch.nn.TransformerEncoderLayer(8, 4, dim_feedforward=16, dropout=0.0,
                                                  batch_first=True, norm_first=True)
     twin = torch.nn.TransformerEncoder(twin_base, 2, norm=torch.nn.LayerNorm(8),

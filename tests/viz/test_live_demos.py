@@ -41,6 +41,8 @@ def test_conv_explorer_steps_cell_by_cell_and_writes_out_the_product_sum():
     assert "2 of 4 cells filled" in repr(explorer) and "out[0, 1] = 2·1" in repr(explorer)
     explorer.reset()
     assert explorer.position == 0 and np.isnan(explorer.output).all()
+    assert explorer.size_arithmetic() == ["rows: ⌊(4 + 2·0 − 1·(2 − 1) − 1) / 2⌋ + 1 = 2",
+                                          "cols: ⌊(4 + 2·0 − 1·(2 − 1) − 1) / 2⌋ + 1 = 2"]
 
 
 def test_conv_explorer_widget_marks_the_window_and_its_sliders_change_the_geometry():
@@ -202,6 +204,7 @@ def test_the_stepper_opens_on_the_current_batch_and_gives_backwards_gradients():
         np.testing.assert_allclose(mine.grad, theirs.grad.numpy(), rtol=1e-10, atol=1e-12)
     assert "0.weight" in stepper.graph().source
     playground.step()                       # training takes the gradients back: the stepper detaches
+    assert "training went on" in stepper.detached
     with pytest.raises(dlkit.viz.StepperDetached):
         stepper.back()
 
