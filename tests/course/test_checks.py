@@ -51,6 +51,7 @@ from test_checks_ch1 import CH1_CASES
 # The max_backward and jacobian checks and their right and wrong answers live in test_checks_ch2.py.
 from test_checks_ch2 import CH2_CASES
 from test_checks_ch5 import CH5_CASES
+from test_checks_ch9 import CH9_CASES
 
 
 def unbroadcast_right(grad, shape):
@@ -322,6 +323,7 @@ CASES = {
     **CH1_CASES,
     **CH2_CASES,
     **CH5_CASES,
+    **CH9_CASES,
     "ch2.unbroadcast": (unbroadcast_right, [(unbroadcast_leading_only, "has shape")]),
     "ch2.matmul_backward": (matmul_right, [(matmul_untransposed, "has shape")]),
     "ch2.numerical_gradient": (numgrad_right, [(numgrad_forgets_restore, "")]),
