@@ -118,7 +118,7 @@ def bn_forward(ddof_norm=0, ddof_running=1, axis=0, in_place=True, eval_uses_bat
                     running_mean[:] = new_mean
                     running_var[:] = new_var
                 else:
-                    running_mean = new_mean  # noqa: F841 - the mistake: rebinding, not updating
+                    running_mean = new_mean  # the mistake: rebinding the name, not updating the array
             return out.astype(x.dtype)
         return ((x - running_mean) / np.sqrt(running_var + eps) * gamma + beta).astype(x.dtype)
     return batchnorm_forward
