@@ -90,8 +90,8 @@ def check_autoencoder(answer):
         expected = _expected_names(*sizes)
         if set(params) != set(expected):
             raise Mismatch(f"{what} has parameters {sorted(params)}, expected {sorted(expected)}",
-                           "encoder = Sequential(Linear, ReLU, Linear), decoder the same: the ReLU at "
-                           "index 1 has no parameters, so the Linear layers are 0 and 2")
+                           "the encoder is a Sequential of Linear, ReLU and Linear, the decoder too: the "
+                           "ReLU at index 1 has no parameters, so the Linear layers are 0 and 2")
         for name, shape in expected.items():
             if params[name].shape != shape:
                 raise Mismatch(f"{what}: {name} has shape {params[name].shape}, expected {shape}",
@@ -238,7 +238,7 @@ def check_corrupt(answer):
     got = call(answer, x, np.random.default_rng(7), 0.3, 0.1)
     if not np.array_equal(x, clean):
         raise Mismatch("corrupt changed its input x in place",
-                       "the clean x is the denoiser's target: build a new array (x * mask + noise)")
+                       "the clean x is the denoiser's target: build a new array rather than changing x")
     got = as_array(got, "corrupt(x, rng, 0.3, 0.1)")
     if got.shape != x.shape:
         raise Mismatch(f"corrupt(x, rng, 0.3, 0.1) has shape {got.shape}, expected x's shape {x.shape}")
@@ -303,7 +303,7 @@ def check_denoising_step(answer):
                            "corrupt returns a new array; the clean x is the target")
         if isinstance(got, Tensor):
             raise Mismatch(f"step {step} returned the loss Tensor, expected a Python float",
-                           "return loss.item()")
+                           "give back the loss's number with .item()")
         got = as_number(got, f"the loss returned by step {step}")
         assert_close(got, expected, f"the loss returned by step {step}",
                      "compare the reconstruction of the NOISY input with the CLEAN x: corrupting the "
