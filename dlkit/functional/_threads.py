@@ -13,7 +13,7 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-_MIN_ELEMENTS_PER_THREAD = 32_768   # below this, starting a thread costs more than it saves
+_MIN_ELEMENTS_PER_THREAD = 65_536   # below this, handing work to a thread costs more than it saves
 _threads = None
 _pool = None
 

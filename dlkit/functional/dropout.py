@@ -38,15 +38,16 @@ def dropout(x, p=0.5, training=True):
 
 
 def dropout2d(input, p=0.5, training=True, inplace=False):
-    """Randomly zero whole channels of (N, C, H, W) (or unbatched (C, H, W)) with probability ``p``.
+    """Randomly zero whole channels of (N, C, H, W) with probability ``p``.
 
+    A 3-D input is read as (N, C, L) and whole channels of length L are dropped, as PyTorch 2 does.
     ``inplace`` is accepted for PyTorch compatibility; dlkit always returns a new tensor.
     """
     p = check_number(p, "dropout2d", "p", 0.0, 1.0)
     x = as_tensor(input, "dropout2d")
     if x.ndim not in (3, 4):
-        raise ShapeError(f"dropout2d: expected 4-D input (N, C, H, W) or 3-D (C, H, W), got shape "
+        raise ShapeError(f"dropout2d: expected 4-D input (N, C, H, W) or 3-D (N, C, L), got shape "
                          f"{tuple(x.shape)}")
     if not training or p == 0.0:
         return x
-    return _masked(x, p, x.shape[:-2] + (1, 1), "dropout2d")
+    return _masked(x, p, x.shape[:2] + (1,) * (x.ndim - 2), "dropout2d")

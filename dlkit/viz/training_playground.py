@@ -79,6 +79,7 @@ class TrainingPlayground(LiveDemo):
         self.seed = check_number(who, "seed", seed, low=0, integer=True)
         self.resolution = check_number(who, "resolution", resolution, low=8, high=400, integer=True)
         self._stepper_view = None
+        self.stepper = None        # the stepper "Open stepper" made last
         self._restart()
 
     # -- the run ---------------------------------------------------------------------------------------
@@ -137,6 +138,9 @@ class TrainingPlayground(LiveDemo):
             return next(self._batches)
 
     def _advance(self):
+        stepper = getattr(self, "stepper", None)
+        if stepper is not None and stepper.detached is None:   # say so at once, not at its next click
+            stepper.detach("training went on: the playground's next step took the gradients back")
         rows = self._next_batch()
         xb, yb = Tensor(self.X_train[rows]), self.y_train[rows]
         self.batch = (xb, yb)
@@ -200,7 +204,8 @@ class TrainingPlayground(LiveDemo):
         self.model.eval()       # no dropout masks in the picture
         loss = self.loss_fn(self.model(xb), yb)
         loss.name = "loss"
-        return BackwardStepper(loss, params=self.model, scale=self.scale)
+        self.stepper = BackwardStepper(loss, params=self.model, scale=self.scale)
+        return self.stepper
 
     # -- what is shown -------------------------------------------------------------------------------
     def __repr__(self):
@@ -286,7 +291,7 @@ class TrainingPlayground(LiveDemo):
 
     def _show_stepper(self):
         from IPython.display import display
-        self.stepper = self.open_stepper()
+        self.open_stepper()
         self._stepper_view.clear_output()
         with self._stepper_view:
             display(self.stepper)

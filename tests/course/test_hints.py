@@ -286,7 +286,7 @@ def test_the_look_at_lines_are_found_in_every_chapter():
 
 # "Look at" lines that still give code away (strict xfail, keyed by how the line starts; remove an
 # entry when its line is rewritten).
-LOOK_AT_GIVES_CODE_AWAY = ()  # ch1.gradient_descent_step's hint was rewritten (no code)
+LOOK_AT_GIVES_CODE_AWAY = ()
 
 
 @pytest.mark.parametrize("where,text", [

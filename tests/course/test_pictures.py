@@ -68,12 +68,14 @@ def strings(value, where):
 def text_height_px(svg, width_px=NOTEBOOK_WIDTH_PX):
     """The smallest text, in CSS px, when the SVG is shrunk to fit ``width_px`` (1 pt = 4/3 px).
 
-    Written here from the SVG standard, independently of dlkit.viz's own layout check.
+    Written here from the SVG standard, independently of dlkit.viz's own layout check. The width is
+    in pt (graphviz) or in CSS px (no unit or "px": the live demos' panels).
     """
     head = re.search(r"<svg\b[^>]*>", svg).group(0)
-    width_pt = float(re.search(r'\bwidth="([\d.]+)pt"', head).group(1))
+    width, unit = re.search(r'\bwidth="([\d.]+)(pt|px)?"', head).groups()
+    own_width_px = float(width) * (4 / 3 if unit == "pt" else 1.0)
     view_box = [float(v) for v in re.search(r'viewBox="([^"]+)"', head).group(1).split()]
-    user_units_per_px = view_box[2] / min(width_px, width_pt * 4 / 3)
+    user_units_per_px = view_box[2] / min(width_px, own_width_px)
     transform = re.search(r'class="graph" transform="scale\(([\d.]+)', svg)
     group_scale = float(transform.group(1)) if transform else 1.0
     font = min(float(size) for size in re.findall(r'font-size="([\d.]+)"', svg))
@@ -96,6 +98,8 @@ def test_the_readability_measure_itself():
     assert abs(text_height_px(wide) - 14 * 820 / 2916) < 1e-9
     narrow = wide.replace('width="2916pt"', 'width="300pt"').replace("2916.00", "300.00")
     assert abs(text_height_px(narrow) - 14 * 4 / 3) < 1e-9
+    in_px = '<svg width="400" height="330" viewBox="0 0 800 660"><text font-size="22">x</text></svg>'
+    assert abs(text_height_px(in_px) - 11) < 1e-9      # a 400 px picture drawn in 800 user units
 
 
 def test_a_long_chain_is_drawn_top_to_bottom_and_stays_readable():

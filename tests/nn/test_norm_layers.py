@@ -94,7 +94,8 @@ def test_dropout2d_zeros_whole_channels_and_scales_the_rest():
     np.testing.assert_array_equal(x.grad, out.data)                      # gradient = mask / (1 − p)
     drop = nn.Dropout2d(0.5).eval()
     assert drop(x) is x
-    assert F.dropout2d(dlkit.ones(3, 2, 2), 0.5).shape == (3, 2, 2)      # unbatched (C, H, W)
+    seq = F.dropout2d(dlkit.ones(4, 30, 5), 0.5).data                # 3-D: (N, C, L), as torch 2
+    assert np.all(seq.min(axis=2) == seq.max(axis=2)) and 0 < (seq == 0).mean() < 1
 
 
 def test_dropout2d_matches_torch_statistics():

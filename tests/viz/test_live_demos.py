@@ -204,6 +204,7 @@ def test_the_stepper_opens_on_the_current_batch_and_gives_backwards_gradients():
         np.testing.assert_allclose(mine.grad, theirs.grad.numpy(), rtol=1e-10, atol=1e-12)
     assert "0.weight" in stepper.graph().source
     playground.step()                       # training takes the gradients back: the stepper detaches
+    assert "training went on" in stepper.detached
     with pytest.raises(dlkit.viz.StepperDetached):
         stepper.back()
 
