@@ -53,6 +53,9 @@ from test_checks_ch2 import CH2_CASES
 from test_checks_ch5 import CH5_CASES
 from test_checks_ch9 import CH9_CASES
 
+# Chapter 7's checks and their right and wrong answers live in test_checks_ch7.py.
+from test_checks_ch7 import CH7_CASES
+
 
 def unbroadcast_right(grad, shape):
     while grad.ndim > len(shape):
@@ -347,6 +350,7 @@ CASES = {
     "ch4.train_step": (train_step_right, [(train_step_no_zero_grad, "clear them before every backward()")]),
     "ch4.train_epoch": (train_epoch_right, [(train_epoch_mean_of_batches, "weight each batch"),
                                             (train_epoch_one_step, "one optimizer step per batch")]),
+    **CH7_CASES,
 }
 
 

@@ -358,3 +358,21 @@ def test_conv_im2col_in_float32_passes():
 def test_output_size_with_numpy_floor_is_accepted():
     passes("ch7.conv_output_size", lambda n, k, stride=1, padding=0, dilation=1:
            np.int64(np.floor((n + 2 * padding - dilation * (k - 1) - 1) / stride)) + 1)
+
+
+# ``CH7_CASES`` joins ``CASES`` in test_checks.py, which runs the stub / right / wrong tests for every check.
+CH7_CASES = {
+    # name: (right answer, [(wrong answer, fragment the message must contain), ...])
+    "ch7.conv_output_size": (size_right, [
+        (lambda n, k, stride=1, padding=0, dilation=1: (n + 2 * padding - k) // stride + 1, "dilation")]),
+    "ch7.conv_forward_naive": (conv_loops, [(lambda *a: conv_loops(*a, flip=True), "flipped")]),
+    "ch7.conv_backward_naive": (conv_backward_loops, [
+        (lambda *a: conv_backward_loops(*a, overwrite_dw=True), "last image")]),
+    "ch7.im2col": (im2col_loops, [(lambda *a: im2col_loops(*a, order="uvc"), "wrong order")]),
+    "ch7.conv_forward_im2col": (conv_by_im2col, [(lambda *a: conv_by_im2col(*a, order="uvc"), "is off")]),
+    "ch7.max_pool_forward": (pool_forward_loops, [
+        (lambda x, k, s: pool_forward_loops(x, k, s) * 0.5, "is off")]),
+    "ch7.max_pool_backward": (pool_backward_loops, [
+        (lambda *a: pool_backward_loops(*a, rule="all_ties"), "tie")]),
+    "ch7.SmallCNN": (small_cnn(), [(small_cnn(channels=(16, 32), linear_in=128), "Conv2d layers")]),
+}
