@@ -344,3 +344,17 @@ def test_stubs_fail(name):
     def stub(*args, **kwargs):
         raise NotImplementedError("write your answer here")
     fails(name, stub)
+
+
+def test_conv_forward_without_the_bias_fails():
+    fails("ch7.conv_forward_naive", lambda x, w, b, s, p: conv_loops(x, w, 0 * b, s, p), "your convolution")
+
+
+def test_conv_im2col_in_float32_passes():
+    passes("ch7.conv_forward_im2col", lambda x, w, b, s, p: conv_by_im2col(x.astype(np.float32),
+                                                                            w.astype(np.float32), b, s, p))
+
+
+def test_output_size_with_numpy_floor_is_accepted():
+    passes("ch7.conv_output_size", lambda n, k, stride=1, padding=0, dilation=1:
+           np.int64(np.floor((n + 2 * padding - dilation * (k - 1) - 1) / stride)) + 1)

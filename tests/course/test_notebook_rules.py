@@ -3,6 +3,8 @@
 notebooks/ is committed WITH outputs (it renders on GitHub without running) but never with an error;
 solutions/ and exercises/ are committed without outputs. All use the python3 kernel, import only
 dlkit's public API plus numpy/matplotlib, and each chapter has an exercise and a solution notebook.
+One exception: chapter 10 (the capstone) moves the model to PyTorch, so it may also import ``torch`` —
+only inside a cell that first asks ``importlib.util.find_spec("torch")``, so that it runs without it.
 """
 import re
 from pathlib import Path
@@ -15,6 +17,18 @@ CHAPTERS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 ALL = CHAPTERS + sorted((ROOT / "solutions").glob("*.ipynb")) + sorted((ROOT / "exercises").glob("*.ipynb"))
 IMPORT = re.compile(r"^\s*(?:import|from)\s+([A-Za-z_][\w.]*)", re.MULTILINE)
 ALLOWED = {"dlkit", "numpy", "matplotlib"}
+CAPSTONE_EXTRA = {"torch", "importlib"}   # chapter 10 only: the PyTorch twin, detected with find_spec
+
+
+def imports_torch_unguarded(source):
+    """True when a cell imports torch without checking in the same cell that torch is installed."""
+    imports = re.search(r"^\s*(?:import|from)\s+torch\b", source, re.MULTILINE)
+    return bool(imports) and not re.search(r"find_spec\(\s*[\"']torch[\"']\s*\)", source)
+
+
+def allowed_imports(path):
+    """The top-level modules a notebook may import: chapter 10 may also use torch (and importlib)."""
+    return ALLOWED | CAPSTONE_EXTRA if Path(path).name.startswith("10_") else ALLOWED
 
 
 def name(path):
@@ -35,7 +49,9 @@ def test_notebook_uses_the_python3_kernel_and_allowed_imports(path):
     for cell in nb.cells:
         if cell.cell_type == "code":
             for module in IMPORT.findall(cell.source):
-                assert module.split(".")[0] in ALLOWED, f"{name(path)} imports {module}"
+                assert module.split(".")[0] in allowed_imports(path), f"{name(path)} imports {module}"
+            assert not imports_torch_unguarded(cell.source), \
+                f"{name(path)} imports torch without asking importlib.util.find_spec(\"torch\") first"
             assert "dlkit.course.references" not in cell.source
             assert not re.search(r"\._[A-Za-z]", cell.source), \
                 f"{name(path)} uses a private name: {cell.source[:80]!r}"
@@ -84,3 +100,20 @@ def test_solutions_are_ready_for_nbgrader(path):
         if meta:
             ids.append(meta["grade_id"])
     assert len(ids) == len(set(ids)) >= 8, "every answer and check cell has its own grade_id"
+
+
+def test_only_the_capstone_may_import_torch():
+    for chapter in ("notebooks/01_derivatives_and_the_chain_rule.ipynb", "solutions/07_cnn.ipynb",
+                    "exercises/09_sequences.ipynb", "notebooks/11_next.ipynb", "notebooks/01_torch.ipynb"):
+        assert "torch" not in allowed_imports(chapter) and "importlib" not in allowed_imports(chapter)
+    for chapter in ("notebooks/10_capstone.ipynb", "solutions/10_capstone.ipynb"):
+        assert {"torch", "importlib", "dlkit", "numpy", "matplotlib"} <= allowed_imports(chapter)
+        assert allowed_imports(chapter) - ALLOWED == {"torch", "importlib"}
+
+
+def test_a_torch_import_needs_the_find_spec_guard_in_its_cell():
+    assert imports_torch_unguarded("import torch\nx = torch.zeros(3)")
+    assert imports_torch_unguarded("from torch import nn")
+    assert not imports_torch_unguarded('if importlib.util.find_spec("torch"):\n    import torch')
+    assert not imports_torch_unguarded("HAVE = find_spec('torch') is not None\nif HAVE:\n    import torch")
+    assert not imports_torch_unguarded("import numpy as np  # no torch here")

@@ -142,7 +142,8 @@ def _check_conv_forward(answer, what):
                     "the output is (N, F, H_out, W_out) with H_out = (H + 2·padding − kh) // stride + 1")
             raise Mismatch(f"{what} has shape {got_shape}{on}, expected {expected.shape}", hint)
         _flip_message(got, x, w, b, s, p, on)
-        assert_close(got, expected, what + on, _FORWARD_HINT)
+        # float32 rounding anywhere in the answer is fine: a real mistake is off by O(1)
+        assert_close(got, expected, what + on, _FORWARD_HINT, rtol=1e-5, atol=1e-5)
     return "4 cases passed (channels, non-square kernels, stride, padding)"
 
 
@@ -181,12 +182,14 @@ def check_conv_backward_naive(answer):
             raise Mismatch(f"dw equals the last image's contribution alone{on}",
                            "the same weights are used for every image: add (+=) the contributions of "
                            "all N images, do not overwrite them")
-        assert_close(db, expected[2], "db" + on, "db[f] sums dout[:, f] over the batch and both spatial axes")
+        assert_close(db, expected[2], "db" + on, "db[f] sums dout[:, f] over the batch and both spatial axes",
+                     rtol=1e-5, atol=1e-5)
         assert_close(dw, expected[1], "dw" + on,
-                     "dw[f, c, u, v] = Σ_{n,i,j} dout[n, f, i, j] · x_pad[n, c, i·stride + u, j·stride + v]")
+                     "dw[f, c, u, v] = Σ_{n,i,j} dout[n, f, i, j] · x_pad[n, c, i·stride + u, j·stride + v]",
+                     rtol=1e-5, atol=1e-5)
         assert_close(dx, expected[0], "dx" + on,
                      "dx_pad[n, c, i·stride + u, j·stride + v] += dout[n, f, i, j] · w[f, c, u, v]; "
-                     "then drop the padding: dx = dx_pad[:, :, p:p + H, p:p + W]")
+                     "then drop the padding: dx = dx_pad[:, :, p:p + H, p:p + W]", rtol=1e-5, atol=1e-5)
     return "4 cases passed: dx, dw and db equal backward()'s"
 
 
