@@ -825,9 +825,15 @@ class Tensor(ElementwiseOps, ReductionOps, ShapeOps):
                     g = g.copy()  # a leaf's .grad is its own array, safe to update in place
                 grads.append(g)
                 key = id(parent)
-                pending[key] = g if key not in pending else pending[key] + g
+                before = pending.get(key)
+                pending[key] = g if before is None else before + g
                 if not parent._hooks:  # hooked tensors get their .grad once hooks have run
-                    parent.grad = g if parent.grad is None else parent.grad + g
+                    if parent.grad is None:
+                        parent.grad = g
+                    elif parent.grad is before:  # the same sum: computed once, not twice
+                        parent.grad = pending[key]
+                    else:
+                        parent.grad = parent.grad + g
             yield BackwardStep(index, node, upstream, node.rule, node.parents, tuple(grads))
             index += 1
 
