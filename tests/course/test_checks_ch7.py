@@ -35,7 +35,7 @@ def test_output_size_right_answer_passes():
 
 
 def test_output_size_matches_torch_on_the_checked_cases():
-    for size, k, s, p, d in [(9, 3, 2, 2, 3), (7, 3, 2, 1, 1), (6, 2, 3, 0, 1)]:
+    for size, k, s, p, d in [(9, 3, 2, 2, 3), (7, 3, 2, 1, 1), (6, 2, 3, 0, 1), (10, 2, 3, 0, 1)]:
         conv = torch.nn.Conv1d(1, 1, k, stride=s, padding=p, dilation=d)
         assert conv(torch.zeros(1, 1, size)).shape[-1] == size_right(size, k, s, p, d)
 
@@ -53,6 +53,11 @@ def test_output_size_without_dilation_fails():
 def test_output_size_with_padding_once_fails():
     fails("ch7.conv_output_size", lambda n, k, stride=1, padding=0, dilation=1:
           (n + padding - dilation * (k - 1) - 1) // stride + 1, "expected")
+
+
+def test_output_size_rounding_instead_of_floor_fails():
+    fails("ch7.conv_output_size", lambda n, k, stride=1, padding=0, dilation=1:
+          round((n + 2 * padding - dilation * (k - 1) - 1) / stride) + 1, "stride=3", "expected 3")
 
 
 def test_output_size_stub_fails():
@@ -336,6 +341,19 @@ def test_small_cnn_whose_forward_skips_layers_fails_training():
         def forward(self, x):
             return self.classifier(dlkit.Tensor(np.zeros((x.shape[0], 64))))
     fails("ch7.SmallCNN", Lazy, "training accuracy")
+
+
+def test_small_cnn_without_relus_fails():
+    fails("ch7.SmallCNN", small_cnn(relu=False), "second Conv2d", "ReLU is missing")
+
+
+def test_small_cnn_with_average_pooling_fails():
+    class Averaging(small_cnn()):
+        def forward(self, x):
+            for layer in self.features:
+                x = dlkit.functional.avg_pool2d(x, 2) if isinstance(layer, nn.MaxPool2d) else layer(x)
+            return self.classifier(x.reshape(x.shape[0], -1))
+    fails("ch7.SmallCNN", Averaging, "MaxPool2d(2)(ReLU")
 
 
 @pytest.mark.parametrize("name", ["ch7.conv_backward_naive", "ch7.max_pool_backward", "ch7.im2col",
