@@ -269,7 +269,7 @@ def test_layer_norm_calling_nn_layernorm_is_told_to_write_it_itself():
 # ---------------------------------------------------------------------------------------------------
 # Early stopping
 # ---------------------------------------------------------------------------------------------------
-def early_stopping(patience_shift=0, restore=True, alias=False, non_strict=False):
+def early_stopping(patience_shift=0, restore=True, alias=False, non_strict=False, no_reset=False):
     def train_with_early_stopping(model, train_one_epoch, validation_loss, max_epochs, patience):
         best, best_epoch, saved, streak = np.inf, 0, None, 0
         epoch = 0
@@ -279,7 +279,8 @@ def early_stopping(patience_shift=0, restore=True, alias=False, non_strict=False
             loss = validation_loss()
             improved = loss <= best if non_strict else loss < best
             if improved:
-                best, best_epoch, streak = loss, epoch, 0
+                best, best_epoch = loss, epoch
+                streak = streak if no_reset else 0
                 saved = ({k: p.data for k, p in model.named_parameters()} if alias
                          else {k: v.copy() for k, v in model.state_dict().items()})
                 continue
@@ -318,6 +319,10 @@ def test_early_stopping_keeping_references_to_the_live_parameters_fails():
 
 def test_early_stopping_counting_an_equal_loss_as_improvement_fails():
     fails("ch6.early_stopping", early_stopping(non_strict=True), "equal to the best")
+
+
+def test_early_stopping_not_resetting_the_count_after_a_new_best_fails():
+    fails("ch6.early_stopping", early_stopping(no_reset=True), "your loop ran", "resets the count")
 
 
 def test_early_stopping_using_dlkit_fit_is_told_to_write_it_itself():
@@ -377,6 +382,14 @@ def test_shift_along_the_wrong_axes_fails():
 
 def test_shift_that_moves_the_labels_too_fails():
     fails("ch6.shift_batch", shift("labels"), "labels", "unchanged")
+
+
+def test_shift_that_edits_the_given_images_in_place_fails():
+    def in_place(images, labels, dx, dy):
+        out, same = shift()(images, labels, dx, dy)
+        images[...] = out
+        return images, same
+    fails("ch6.shift_batch", in_place, "changed the images it was given", "np.zeros_like")
 
 
 def test_shift_calling_dlkits_shift_images_is_told_to_write_it_itself():

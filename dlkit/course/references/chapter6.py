@@ -273,6 +273,8 @@ def check_early_stopping(answer):
         ("a loss equal to the best is no improvement, patience 2", [3, 2, 2, 2, 1], 2, 5),
         ("patience 1", [4, 3, 3.5, 1, 0.5], 1, 5),
         ("the best epoch is the first", [1, 2, 3, 4, 5, 6], 4, 6),
+        ("losses 5, 6, 7, 4, 6, 7, 3, … with patience 3 (a new best resets the count)",
+         [5, 6, 7, 4, 6, 7, 3, 2, 1, 0.5], 3, 10),
     ]
     for label, losses, patience, max_epochs in scenarios:
         run = _ScriptedRun(losses)
@@ -314,8 +316,13 @@ def check_shift_batch(answer):
     images = rng.uniform(0.1, 1.0, (5, 6, 7))    # no zero pixels: a wrapped pixel cannot hide
     labels = rng.integers(0, 10, 5)
     for dx, dy in [(1, 0), (0, 1), (-2, 0), (0, -3), (2, -1), (0, 0), (7, 0), (-3, 6)]:
-        got = call(answer, images.copy(), labels.copy(), dx, dy)
+        given = images.copy()
+        got = call(answer, given, labels.copy(), dx, dy)
         on = f" (dx={dx}, dy={dy}, images of shape (5, 6, 7))"
+        if not np.array_equal(given, images):
+            raise Mismatch(f"your shift_batch changed the images it was given{on}",
+                           "write the shifted pixels into a new array (np.zeros_like(images)); an "
+                           "augmentation that edits the training set in place shifts it again every epoch")
         if not isinstance(got, tuple | list) or len(got) != 2:
             raise Mismatch(f"shift_batch should return (shifted_images, labels){on}, got {type(got).__name__}",
                            "return the shifted images and the labels")
