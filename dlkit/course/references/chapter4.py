@@ -162,8 +162,8 @@ def _check_repeatable(answer):
     if not np.array_equal(*starts):
         raise Mismatch("two Linear(6, 5) built right after the same dlkit.manual_seed(2024) start with "
                        "different weights",
-                       "draw them from dlkit.get_rng(), not np.random: then dlkit.manual_seed makes the "
-                       "initialisation repeatable, as it does for nn.Linear")
+                       "draw them from dlkit's own random generator (the one dlkit.manual_seed seeds), "
+                       "not numpy's global one: then the initialisation is repeatable, as nn.Linear's is")
 
 
 @register("ch4.make_mlp", hints=[
