@@ -40,7 +40,7 @@ from .modes import (  # re-exported: the engine's switches  # noqa: F401
 )
 from .tensor_elementwise import ElementwiseOps
 from .tensor_reductions import ReductionOps, ValuesIndices  # noqa: F401
-from .tensor_shape import ShapeOps
+from .tensor_shape import ShapeOps, SliceGradient
 
 _state = modes.state  # per-thread: grad_enabled
 _clock = 0  # counts in-place changes, process-wide; each node remembers the count when it was made
@@ -782,8 +782,14 @@ class Tensor(ElementwiseOps, ReductionOps, ShapeOps):
         Each step sends the node's gradient to its inputs with the op's local rule; their ``.grad``
         grows as the contributions arrive. ``backward()`` is this generator run to the end.
         """
+        return self._backward_pass(gradient, dense=True)
+
+    def _backward_pass(self, gradient, dense):
+        """``backward_steps``; with ``dense=False`` a slice's gradient is added in place at the
+        slice (see ``SliceGradient``) and the steps report it as a ``SliceGradient``."""
         seed = self._seed_gradient(gradient)
         order = topological_order(self)
+        own = {}  # id(tensor) -> buffers this pass allocated for it (safe to add into in place)
         if not self._hooks:
             self.grad = seed if self.grad is None else self.grad + seed
         pending = {id(self): seed}  # gradients received so far in *this* pass
@@ -804,6 +810,13 @@ class Tensor(ElementwiseOps, ReductionOps, ShapeOps):
                 if g is None or not parent.requires_grad:
                     grads.append(None)
                     continue
+                if isinstance(g, SliceGradient):
+                    if dense:
+                        g = g.dense(parent.data.shape, parent.data.dtype)
+                    else:
+                        grads.append(g)
+                        _scatter_add(parent, g, pending, own)
+                        continue
                 if g.shape != parent.data.shape:
                     g = unbroadcast(g, parent.data.shape)
                 if g.dtype != parent.data.dtype:
@@ -812,9 +825,15 @@ class Tensor(ElementwiseOps, ReductionOps, ShapeOps):
                     g = g.copy()  # a leaf's .grad is its own array, safe to update in place
                 grads.append(g)
                 key = id(parent)
-                pending[key] = g if key not in pending else pending[key] + g
+                before = pending.get(key)
+                pending[key] = g if before is None else before + g
                 if not parent._hooks:  # hooked tensors get their .grad once hooks have run
-                    parent.grad = g if parent.grad is None else parent.grad + g
+                    if parent.grad is None:
+                        parent.grad = g
+                    elif parent.grad is before:  # the same sum: computed once, not twice
+                        parent.grad = pending[key]
+                    else:
+                        parent.grad = parent.grad + g
             yield BackwardStep(index, node, upstream, node.rule, node.parents, tuple(grads))
             index += 1
 
@@ -828,7 +847,7 @@ class Tensor(ElementwiseOps, ReductionOps, ShapeOps):
         if create_graph:
             raise GradientError("backward: create_graph=True (higher-order gradients) is not "
                                 "supported by dlkit; gradients are plain numpy arrays")
-        for _ in self.backward_steps(gradient):
+        for _ in self._backward_pass(gradient, dense=False):
             pass
 
     def _run_hooks(self, grad):
@@ -883,6 +902,43 @@ class _HookHandle:
     def remove(self):
         hooks = [h for h in (self.tensor._hooks or []) if h is not self.hook]
         self.tensor._hooks = hooks or None
+
+
+def _scatter_add(parent, g, pending, own):
+    """Add a slice's gradient into ``parent``'s pending gradient (and ``.grad``) at the slice.
+
+    Adds in place only into buffers allocated in this pass (``own``); anything else (a gradient
+    another op may still hold, a ``.grad`` from an earlier pass) is copied once first.
+    """
+    key = id(parent)
+    mine = own.setdefault(key, [])
+    values = g.values if g.values.dtype == parent.data.dtype else g.values.astype(parent.data.dtype)
+
+    def owned(buffer):
+        if buffer is None:
+            buffer = np.zeros(parent.data.shape, dtype=parent.data.dtype)
+        elif not any(buffer is b for b in mine):
+            buffer = buffer.copy()
+        else:
+            return buffer
+        mine.append(buffer)
+        return buffer
+
+    current = pending.get(key)
+    same = not parent._hooks and parent.grad is current and current is not None
+    if not parent._hooks and parent.grad is None and current is None:
+        same = True  # both start here: one buffer serves as both
+    buffer = owned(current)
+    buffer[g.index] += values
+    pending[key] = buffer
+    if parent._hooks:  # hooked tensors get their .grad once hooks have run
+        return
+    if same:
+        parent.grad = buffer
+    else:
+        grad = owned(parent.grad)
+        grad[g.index] += values
+        parent.grad = grad
 
 
 def _shared(g, upstream, sent):

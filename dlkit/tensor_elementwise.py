@@ -73,9 +73,14 @@ class ElementwiseOps:
         # 1/(1 + e⁻ᵃ) keeps tiny results to full precision (the old 0.5·(tanh(a/2) + 1) rounded
         # them to 0 below a ≈ −17 in float32). Below −log(max float), e⁻ᵃ would overflow: there σ
         # underflows anyway, so a is held at that bound (σ is then a subnormal, as in PyTorch).
-        a = self.data
+        # Written into one buffer with out= (no temporaries): σ is the hot op of an LSTM.
+        a = self.data if self.data.dtype.kind == "f" else self.data.astype(np.float64)
         floor = _EXP_OVERFLOW.get(a.dtype.type, -80.0)
-        data = 1.0 / (1.0 + np.exp(-np.maximum(a, floor)))
+        data = np.negative(a, out=np.empty_like(a))  # out= keeps a 0-d result an array
+        np.minimum(data, -floor, out=data)
+        np.exp(data, out=data)
+        data += 1.0
+        np.reciprocal(data, out=data)
 
         def backward(g):
             return (g * data * (1 - data),)

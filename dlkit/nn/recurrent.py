@@ -2,7 +2,9 @@
 
 The forward pass is a plain Python loop over time that calls the step functions of ``rnn_cell.py``.
 Nothing is fused across steps, so the graph behind the output is the network *unrolled in time*:
-``draw_graph`` and the backward stepper show backpropagation through time as it happens. Each step's
+``draw_graph`` and the backward stepper show backpropagation through time as it happens. (Only the
+input's share of every step, ``x_t W_ihᵀ + b_ih``, is one matmul over the whole sequence before the
+loop: it does not depend on the state, and one big matmul is much faster than T small ones.) Each step's
 ops run inside a :class:`TimeStep` scope, so ``draw_graph(loss, collapse="module")`` folds a long
 sequence into one box per (layer, direction, time step); its hidden states are named ``h_l0[3]``
 (layer 0, step 3) and ``h_l0_reverse[3]``.
@@ -21,10 +23,11 @@ import numpy as np
 from ..errors import DataTypeError, ShapeError
 from ..functional._checks import as_tensor
 from ..functional.dropout import dropout
+from ..functional.linear import linear
 from ..tensor import Tensor, concatenate, get_default_dtype, scope, stack
 from . import init
 from .module import Module, Parameter
-from .rnn_cell import check_sequence_input, gru_step, lstm_step, rnn_step
+from .rnn_cell import check_sequence_input, gru_update, lstm_update, rnn_update
 
 
 class TimeStep:
@@ -154,15 +157,21 @@ class RNNBase(Module):
     def _step(self, x, state, weights):
         raise NotImplementedError
 
-    def _run_direction(self, steps, state, layer, direction):
-        """Apply the cell along the sequence (backwards for direction 1); outputs in time order."""
-        outputs = [None] * len(steps)
-        order = range(len(steps) - 1, -1, -1) if direction else range(len(steps))
+    def _run_direction(self, layer_input, state, layer, direction):
+        """Apply the cell along the sequence (backwards for direction 1); outputs in time order.
+
+        The input's share of every step, ``x_t W_ihᵀ + b_ih``, is one matmul over the whole
+        sequence (it does not depend on the state); each step takes its row of it.
+        """
+        steps = layer_input.shape[0]
+        outputs = [None] * steps
+        order = range(steps - 1, -1, -1) if direction else range(steps)
         suffix = f"_l{layer}" + ("_reverse" if direction else "")
-        weights = self._weights(layer, direction)
+        weight_ih, weight_hh, bias_ih, bias_hh = self._weights(layer, direction)
+        from_input = linear(layer_input, weight_ih, bias_ih)
         for t in order:
             with scope(TimeStep(self, layer, direction, t)):
-                state = self._step(steps[t], state, weights)
+                state = self._step(from_input[t], state, (weight_hh, bias_hh))
             hidden = state[0] if self.has_cell_state else state
             hidden.name = f"h{suffix}[{t}]"
             if self.has_cell_state:
@@ -179,15 +188,16 @@ class RNNBase(Module):
         """
         x, batched = self._check_input(input)
         initial = self._initial_states(hx, x, batched, getattr(input, "shape", ()))
-        steps = [x[t] for t in range(x.shape[0])]
-        finals = []
+        layer_input, finals = x, []
         for layer in range(self.num_layers):
-            if layer > 0 and self.dropout > 0 and self.training:
-                steps = [dropout(s, self.dropout) for s in steps]
+            if layer > 0:
+                layer_input = stack(steps)
+                if self.dropout > 0 and self.training:
+                    layer_input = dropout(layer_input, self.dropout)
             runs = []
             for direction in range(self.num_directions):
                 outputs, final = self._run_direction(
-                    steps, initial[layer * self.num_directions + direction], layer, direction)
+                    layer_input, initial[layer * self.num_directions + direction], layer, direction)
                 runs.append(outputs)
                 finals.append(final)
             steps = runs[0] if len(runs) == 1 else [concatenate(pair, axis=-1) for pair in zip(*runs)]
@@ -255,7 +265,7 @@ class RNN(RNNBase):
         self.nonlinearity = nonlinearity
 
     def _step(self, x, h, weights):
-        return rnn_step(x, h, *weights, nonlinearity=self.nonlinearity)
+        return rnn_update(x, h, *weights, nonlinearity=self.nonlinearity)
 
     def extra_repr(self):
         return super().extra_repr() + (", nonlinearity='relu'" if self.nonlinearity == "relu" else "")
@@ -278,7 +288,7 @@ class LSTM(RNNBase):
     gates, has_cell_state = 4, True
 
     def _step(self, x, state, weights):
-        return lstm_step(x, state[0], state[1], *weights)
+        return lstm_update(x, state[0], state[1], *weights)
 
 
 class GRU(RNNBase):
@@ -297,4 +307,4 @@ class GRU(RNNBase):
     gates = 3
 
     def _step(self, x, h, weights):
-        return gru_step(x, h, *weights)
+        return gru_update(x, h, *weights)

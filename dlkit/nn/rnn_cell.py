@@ -33,14 +33,28 @@ def _part(t, start, stop):
 
 def rnn_step(x, h, weight_ih, weight_hh, bias_ih=None, bias_hh=None, nonlinearity="tanh"):
     """One step of an Elman RNN: ``h' = tanh(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh)``."""
-    pre = linear(x, weight_ih, bias_ih) + linear(h, weight_hh, bias_hh)
+    return rnn_update(linear(x, weight_ih, bias_ih), h, weight_hh, bias_hh, nonlinearity)
+
+
+def rnn_update(from_input, h, weight_hh, bias_hh=None, nonlinearity="tanh"):
+    """``rnn_step`` once the input's share ``x W_ihᵀ + b_ih`` is known (see ``lstm_update``)."""
+    pre = from_input + linear(h, weight_hh, bias_hh)
     return pre.tanh() if nonlinearity == "tanh" else pre.relu()
 
 
 def lstm_step(x, h, c, weight_ih, weight_hh, bias_ih=None, bias_hh=None):
     """One LSTM step; returns ``(h', c')``. The four gates come from one matmul per weight matrix."""
+    return lstm_update(linear(x, weight_ih, bias_ih), h, c, weight_hh, bias_hh)
+
+
+def lstm_update(from_input, h, c, weight_hh, bias_hh=None):
+    """``lstm_step`` once the input's share of the gates, ``x W_ihᵀ + b_ih``, is known.
+
+    The input's share does not depend on the previous state, so a layer computes it for every time
+    step at once (one big matmul instead of T small ones, as PyTorch does) and passes its rows here.
+    """
     n = h.shape[-1]
-    gates = linear(x, weight_ih, bias_ih) + linear(h, weight_hh, bias_hh)   # (batch, 4n): i f g o
+    gates = from_input + linear(h, weight_hh, bias_hh)   # (batch, 4n): i f g o
     opened = gates.sigmoid()            # σ of all four is one op; the g quarter of it is not used
     input_gate, forget_gate = _part(opened, 0, n), _part(opened, n, 2 * n)
     output_gate = _part(opened, 3 * n, 4 * n)
@@ -52,8 +66,12 @@ def lstm_step(x, h, c, weight_ih, weight_hh, bias_ih=None, bias_hh=None):
 
 def gru_step(x, h, weight_ih, weight_hh, bias_ih=None, bias_hh=None):
     """One GRU step: ``h' = (1 − z)·n + z·h``, computed as ``n + z·(h − n)`` (one op fewer)."""
+    return gru_update(linear(x, weight_ih, bias_ih), h, weight_hh, bias_hh)
+
+
+def gru_update(from_input, h, weight_hh, bias_hh=None):
+    """``gru_step`` once the input's share ``x W_ihᵀ + b_ih`` (r z n) is known."""
     n = h.shape[-1]
-    from_input = linear(x, weight_ih, bias_ih)       # (batch, 3n): r z n
     from_hidden = linear(h, weight_hh, bias_hh)
     reset_update = (_part(from_input, 0, 2 * n) + _part(from_hidden, 0, 2 * n)).sigmoid()
     reset, update = _part(reset_update, 0, n), _part(reset_update, n, 2 * n)

@@ -20,15 +20,30 @@ class LRFinderResult(NamedTuple):
     lrs: list
     losses: list
 
-    def suggestion(self):
-        """The lr where the smoothed loss falls fastest (steepest slope against log lr), before its minimum."""
+    def suggestion(self, rule="steepest"):
+        """A learning rate to start from, read off the curve; ``rule`` says how.
+
+        ``"steepest"`` (default): the lr where the smoothed loss falls fastest against log lr, strictly
+        before its minimum. The slope at a point is the central difference of its two neighbours, so
+        the drop into the minimum (where the next steps start to overshoot) never counts as the
+        steepest point, and the answer is a point on the downhill part, below the minimum's lr.
+        ``"min/10"``: the lr of the lowest loss divided by 10 (the other common rule of thumb).
+        """
+        if rule not in ("steepest", "min/10"):
+            raise MetricError(f"lr_find: suggestion rule must be 'steepest' or 'min/10', got {rule!r}")
         if len(self.lrs) < 3:
             raise MetricError(f"lr_find: only {len(self.lrs)} points were measured, too few to suggest an lr; "
                               "lower start_lr or raise num_steps")
-        losses = np.asarray(self.losses)
-        stop = int(np.argmin(losses)) + 1
-        slopes = np.gradient(losses[:stop], np.log10(self.lrs[:stop])) if stop >= 2 else np.zeros(1)
-        return float(self.lrs[int(np.argmin(slopes))])
+        losses, log_lrs = np.asarray(self.losses, dtype=float), np.log10(self.lrs)
+        lowest = int(np.argmin(losses))
+        if rule == "min/10":
+            return float(self.lrs[lowest]) / 10
+        if lowest < 2:
+            raise MetricError(f"lr_find: the loss is lowest at lr {self.lrs[lowest]:.3g}, point {lowest + 1} of "
+                              f"{len(self.lrs)}: no downhill part to suggest from; lower start_lr")
+        inner = np.arange(1, lowest)                   # points with a neighbour on each side, before the minimum
+        slopes = (losses[inner + 1] - losses[inner - 1]) / (log_lrs[inner + 1] - log_lrs[inner - 1])
+        return float(self.lrs[int(inner[np.argmin(slopes)])])
 
     def plot(self, ax=None, suggest=True):
         """Loss against lr on a log axis (see :func:`dlkit.viz.plots.lr_finder.plot_lr_finder`)."""

@@ -13,7 +13,8 @@ load only when a picture is asked for).
 * plots — :class:`LiveLossPlot`, :func:`plot_history`, :func:`plot_decision_boundary`,
   :func:`plot_weight_histograms`, :func:`plot_activation_histograms`,
   :func:`plot_gradient_histograms`, :func:`plot_filters`, :func:`plot_feature_maps`,
-  :func:`plot_optimizer_trajectories`, :func:`plot_confusion_matrix`, :func:`plot_image_grid`.
+  :func:`plot_optimizer_trajectories`, :func:`plot_image_rows`, :func:`plot_codes_2d`,
+  :func:`plot_confusion_matrix`, :func:`plot_image_grid`, :func:`plot_lr_finder`.
 """
 import importlib
 
@@ -31,7 +32,9 @@ _WHERE = {
     "plot_gradient_histograms": "plots.histograms",
     "plot_filters": "plots.conv", "plot_feature_maps": "plots.conv",
     "plot_optimizer_trajectories": "plots.trajectories",
+    "plot_image_rows": "plots.images", "plot_codes_2d": "plots.images",
     "plot_confusion_matrix": "plots.errors", "plot_image_grid": "plots.errors",
+    "plot_lr_finder": "plots.lr_finder",
 }
 
 __all__ = [  # noqa: RUF022 - grouped as in _WHERE
@@ -40,7 +43,8 @@ __all__ = [  # noqa: RUF022 - grouped as in _WHERE
     "OptimizerPlayground", "TrainingPlayground", "ConvExplorer", "LiveLossPlot", "plot_history", "plot_decision_boundary",
     "plot_weight_histograms", "plot_activation_histograms", "plot_gradient_histograms",
     "plot_filters", "plot_feature_maps", "plot_optimizer_trajectories",
-    "plot_confusion_matrix", "plot_image_grid",
+    "plot_image_rows", "plot_codes_2d",
+    "plot_confusion_matrix", "plot_image_grid", "plot_lr_finder",
 ]
 assert set(__all__) == set(_WHERE)
 

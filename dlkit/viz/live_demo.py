@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from html import escape
 
+import numpy as np
+
 from .arguments import check_number, check_scale
 
 
@@ -143,3 +145,32 @@ def control_css(css_class, scale):
     parts = [f".{css_class} {sel}" for sel in (".widget-label", ".widget-readout", "select", "input",
                                                 ".widget-button", ".widget-inline-hbox label")]
     return f"<style>{', '.join(parts)} {{font-size: {size}; line-height: 1.3}}</style>"
+
+
+def setting_from(control, current):
+    """The setting a slider asks for: ``current`` when its value is only ``current`` rounded.
+
+    A browser snaps a slider's value to its step (in the exponent, for a ``FloatLogSlider``) and to
+    [min, max], then sends it back: ``lr=0.04`` on a log slider with step 0.001 comes back as
+    0.03999. Taken at its word, that echo would restart the demo and lose every step played from
+    Python. So a value within half a step of ``current`` (or ``current`` clamped) keeps ``current``;
+    a learner's move is at least one step and is taken as it is.
+    """
+    value = control.value
+    if value == current:
+        return current
+    low, high = getattr(control, "min", None), getattr(control, "max", None)
+    step = getattr(control, "step", None)
+    base = getattr(control, "base", None)
+    if low is not None and step:
+        if base is not None:                            # FloatLogSlider: min/max/step are exponents
+            if current > 0 and value > 0:
+                exponent = np.log(current) / np.log(base)
+                snapped = np.clip(exponent, low, high)
+                if abs(np.log(value) / np.log(base) - snapped) <= step / 2 * (1 + 1e-6) + 1e-12:
+                    return current
+        else:
+            snapped = min(max(current, low), high)
+            if abs(value - snapped) <= step / 2 * (1 + 1e-6) + 1e-12:
+                return current
+    return value

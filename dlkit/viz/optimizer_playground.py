@@ -17,7 +17,7 @@ from .. import optim
 from ..errors import ShapeError
 from ..tensor import Tensor, no_grad
 from .arguments import VizArgumentError, check_choice, check_number
-from .live_demo import LiveDemo
+from .live_demo import LiveDemo, setting_from
 from .preview import format_number
 
 OPTIMIZERS = ("SGD", "Momentum", "Nesterov", "RMSprop", "Adagrad", "Adam")
@@ -246,5 +246,12 @@ class OptimizerPlayground(LiveDemo):
 
     def _on_setting(self, _change):
         s = self._settings
-        self.configure(surface=s["surface"].value, lr=s["lr"].value, momentum=s["momentum"].value,
-                       betas=(s["beta1"].value, s["beta2"].value), condition=s["condition"].value)
+        wanted = {"surface": s["surface"].value, "lr": setting_from(s["lr"], self.lr),
+                  "momentum": setting_from(s["momentum"], self.momentum),
+                  "betas": (setting_from(s["beta1"], self.betas[0]),
+                            setting_from(s["beta2"], self.betas[1])),
+                  "condition": setting_from(s["condition"], self.condition)}
+        current = {"surface": self.surface_name, "lr": self.lr, "momentum": self.momentum,
+                   "betas": self.betas, "condition": self.condition}
+        if wanted != current:       # not a browser's rounding echo: a real change, start again
+            self.configure(**wanted)

@@ -27,6 +27,7 @@ the same graph would overwrite each other's numbers. Therefore:
 """
 from __future__ import annotations
 
+import gc
 import re
 import time
 import weakref
@@ -159,6 +160,8 @@ class BackwardStepper:
     def play(self, delay=0.0):
         """Run the remaining steps; with ``delay`` > 0, pause that many seconds and redraw after each."""
         self._claim()
+        if not delay:
+            self._run_to_end()
         while self._advance() is not None:
             if delay:
                 self._refresh()
@@ -204,6 +207,31 @@ class BackwardStepper:
             self.steps.append(record)
         self._index += 1
         return self.steps[self._index - 1]
+
+    def _run_to_end(self):
+        """``_advance()`` until the end, as one tight loop (``play()`` on a big graph)."""
+        while self._index < len(self.steps):
+            self._advance()
+        written, log, steps, missing = self._written, self._changes, self.steps, object()
+        # The log keeps every step alive, so the heap grows by ~10 objects a step; Python's cycle
+        # collector would re-scan that growing heap again and again (no cycles are made here).
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            for record in self._engine:
+                changes = []
+                for tensor in (record.inputs if steps else (self.root, *record.inputs)):
+                    key, grad = id(tensor), tensor.grad
+                    before = written.get(key, missing)
+                    if before is not missing and grad is not before:
+                        changes.append((tensor, before, grad))
+                        written[key] = grad
+                log.append(changes)
+                steps.append(record)
+        finally:
+            if collecting:
+                gc.enable()
+        self._index = self.total = len(steps)
 
     def _retreat(self):
         if self._index == 0:

@@ -18,7 +18,7 @@ from .. import data, nn, optim
 from ..random import manual_seed
 from ..tensor import Tensor, no_grad
 from .arguments import VizArgumentError, check_choice, check_number
-from .live_demo import LiveDemo
+from .live_demo import LiveDemo, setting_from
 from .svg_panel import COLOURS, Panel, limits
 
 DATASETS = {"moons": data.make_moons, "circles": data.make_circles, "xor": data.make_xor,
@@ -269,7 +269,8 @@ class TrainingPlayground(LiveDemo):
         self._lr_slider = w.FloatLogSlider(value=self.lr, base=10, min=-4, max=0, step=0.001,
                                            description="lr", style=style, layout=layout,
                                            readout_format=".3g")
-        self._lr_slider.observe(lambda change: self.set_lr(change["new"]), names="value")
+        self._lr_slider.observe(lambda _: self.set_lr(setting_from(self._lr_slider, self.lr)),
+                                names="value")
         for control in self._settings.values():
             control.observe(self._on_setting, names="value")
         self._stepper_button = self._button("Open stepper", "step through backward() on the current "
@@ -283,9 +284,16 @@ class TrainingPlayground(LiveDemo):
     def _on_setting(self, _change):
         s = self._settings
         try:
-            self.configure(dataset=s["dataset"].value, hidden=_parse_widths(s["hidden"].value),
-                           activation=s["activation"].value, optimizer=s["optimizer"].value,
-                           weight_decay=s["weight_decay"].value, dropout=s["dropout"].value)
+            wanted = {"dataset": s["dataset"].value, "hidden": _widths("TrainingPlayground",
+                                                                      s["hidden"].value),
+                      "activation": s["activation"].value, "optimizer": s["optimizer"].value,
+                      "weight_decay": setting_from(s["weight_decay"], self.weight_decay),
+                      "dropout": setting_from(s["dropout"], self.dropout)}
+            current = {"dataset": self.dataset, "hidden": self.hidden, "activation": self.activation,
+                       "optimizer": self.optimizer_name, "weight_decay": self.weight_decay,
+                       "dropout": self.dropout}
+            if wanted != current:   # not a browser's rounding echo: a real change, start again
+                self.configure(**wanted)
         except VizArgumentError as err:
             self._status.value = f'<pre style="color:#b71c1c">{err}</pre>'
 

@@ -10,7 +10,7 @@ import time
 import urllib.request
 
 import pytest
-from lab_session import CHROMIUM, HERE, TOKEN, free_port, isolated_environment, sync_api
+from lab_session import CHAPTERS, CHROMIUM, HERE, REPO, TOKEN, free_port, isolated_environment, sync_api
 
 
 @pytest.fixture(scope="module")
@@ -20,6 +20,9 @@ def jupyterlab(tmp_path_factory):
     notebooks.mkdir()
     for fixture in HERE.glob("*_fixture.ipynb"):
         shutil.copy(fixture, notebooks / fixture.name)
+    for chapter in CHAPTERS:           # copies: whatever JupyterLab saves stays in the temp dir
+        if (REPO / "notebooks" / chapter).exists():
+            shutil.copy(REPO / "notebooks" / chapter, notebooks / chapter)
     env = isolated_environment(tmp_path)
     port = free_port()
     log = open(tmp_path / "jupyterlab.log", "w")  # noqa: SIM115 - closed in the finally below

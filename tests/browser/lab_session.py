@@ -2,7 +2,8 @@
 
 One JupyterLab per test module, on 127.0.0.1 with a token, a temporary HOME and Jupyter dirs, a
 kernelspec pointing at this very Python, stopped by its PID; Debian's Chromium (never a downloaded
-browser), headless. Every fixture notebook in this folder is served. Facts behind the details (the
+browser), headless. Every fixture notebook in this folder is served, and copies of the chapter
+notebooks that show live demos (CHAPTERS). Facts behind the details (the
 dropped first Run All, the kernel dialog): /work/shared/browser-testing.md.
 """
 import json
@@ -15,6 +16,8 @@ import pytest
 
 CHROMIUM = "/usr/bin/chromium"
 HERE = Path(__file__).parent
+REPO = HERE.parent.parent
+CHAPTERS = ("05_optimisation.ipynb", "06_training_practice_and_regularisation.ipynb")  # with live demos
 ARTIFACTS = HERE.parent / "artifacts"
 TOKEN = "dlkit-browser-test"
 
@@ -53,6 +56,9 @@ def isolated_environment(tmp):
         (tmp / sub).mkdir(exist_ok=True)
         env[name] = str(tmp / sub)
     env["JUPYTER_PATH"] = str(tmp / "jupyter-data")
+    settings = tmp / "jupyter-config" / "lab" / "user-settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True, exist_ok=True)       # no "Jupyter news?" pop-up over the screenshots
+    (settings / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
     env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     return env
 
@@ -86,3 +92,11 @@ def run_all_cells(page):
             print(f"Run All attempt {attempt + 1} was dropped; retrying")
             page.keyboard.press("Escape")
     raise AssertionError("Run All Cells did not execute the notebook after 3 attempts")
+
+
+def wait_until_every_cell_ran(page, timeout=180_000):
+    """Wait until every code cell shows an execution count (``[12]:``, not ``[*]:`` or ``[ ]:``)."""
+    page.wait_for_function(
+        """() => { const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
+                   return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]:/.test(p.textContent)); }""",
+        timeout=timeout)

@@ -51,6 +51,10 @@ from test_checks_ch1 import CH1_CASES
 # The max_backward and jacobian checks and their right and wrong answers live in test_checks_ch2.py.
 from test_checks_ch2 import CH2_CASES
 from test_checks_ch5 import CH5_CASES
+from test_checks_ch9 import CH9_CASES
+
+# Chapter 7's checks and their right and wrong answers live in test_checks_ch7.py.
+from test_checks_ch7 import CH7_CASES
 
 
 def unbroadcast_right(grad, shape):
@@ -322,6 +326,7 @@ CASES = {
     **CH1_CASES,
     **CH2_CASES,
     **CH5_CASES,
+    **CH9_CASES,
     "ch2.unbroadcast": (unbroadcast_right, [(unbroadcast_leading_only, "has shape")]),
     "ch2.matmul_backward": (matmul_right, [(matmul_untransposed, "has shape")]),
     "ch2.numerical_gradient": (numgrad_right, [(numgrad_forgets_restore, "")]),
@@ -345,6 +350,7 @@ CASES = {
     "ch4.train_step": (train_step_right, [(train_step_no_zero_grad, "clear them before every backward()")]),
     "ch4.train_epoch": (train_epoch_right, [(train_epoch_mean_of_batches, "weight each batch"),
                                             (train_epoch_one_step, "one optimizer step per batch")]),
+    **CH7_CASES,
 }
 
 

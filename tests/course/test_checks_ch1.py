@@ -178,6 +178,9 @@ def make_mlp(mistake=None):
             if mistake == "same_init":
                 self.w = [Value(0.5) for _ in range(n_in)]
                 self.b = Value(0.5)
+            elif mistake == "rand_init":        # np.random.random(): [0, 1), never negative
+                self.w = [Value(np.random.random()) for _ in range(n_in)]
+                self.b = Value(np.random.random())
             else:
                 self.w = [Value(np.random.uniform(-1, 1)) for _ in range(n_in)]
                 self.b = Value(np.random.uniform(-1, 1))
@@ -285,7 +288,8 @@ CH1_CASES = {
     "ch1.mlp": (make_mlp(), [
         (make_mlp("no_tanh"), "tanh"),
         (make_mlp("bias_first"), "then its bias"),
-        (make_mlp("same_init"), "different random numbers")]),
+        (make_mlp("same_init"), "different random numbers"),
+        (make_mlp("rand_init"), "both signs")]),
     "ch1.gradient_descent_step": (step_right, [
         (step_without_zero_grad, "p.grad = 0.0"),
         (step_uphill, "loss went up"),
@@ -374,3 +378,51 @@ def test_a_mul_that_forgets_plain_numbers_is_told_to_wrap_them():
             return out if out is not None else Right(self.data * other.data)  # float has no .data
     result = run_check("ch1.value", NoLift)
     assert not result.passed and "a * 3.5" in str(result) and "turn it into a Value" in str(result), str(result)
+
+
+def exp_rule_from_the_input():
+    Value = make_value()
+    right_exp = Value.exp
+
+    def exp(self):
+        out = right_exp(self)
+
+        def local_backward():        # e^a's slope taken as a, not e^a
+            self.grad += self.data * out.grad
+        out.local_backward = local_backward
+        return out
+    Value.exp = exp
+    return Value
+
+
+def backward_without_a_visited_set():
+    Value = make_value()
+
+    def backward(self):              # a shared node is listed (and run) once per path
+        order = []
+
+        def visit(node):
+            for parent in node.parents:
+                visit(parent)
+            order.append(node)
+        visit(self)
+        self.grad = 1.0
+        for node in reversed(order):
+            node.local_backward()
+    Value.backward = backward
+    return Value
+
+
+def central_difference_with_a_precedence_slip(f, x, h):
+    return (f(x + h) - f(x - h)) / 2 * h
+
+
+@pytest.mark.parametrize("name,wrong,fragment", [
+    ("ch1.value", exp_rule_from_the_input(), "a.exp()"),
+    ("ch1.backward", backward_without_a_visited_set(), "diamond"),
+    ("ch1.derivative", central_difference_with_a_precedence_slip, "exact value"),
+])
+def test_more_wrong_engines_found_by_the_cold_read_fail(name, wrong, fragment):
+    result = run_check(name, wrong)
+    assert not result.passed, f"{name} passed a wrong answer: {result}"
+    assert fragment in str(result), str(result)

@@ -161,3 +161,39 @@ def test_a_correct_float32_two_layer_backward_passes():
     right = two_layer()
     assert run_check("ch4.two_layer_backward", lambda *arrays: right(
         *[a.astype(np.float32) if a.dtype.kind == "f" else a for a in arrays])).passed
+
+
+class BiasOfOnes(nn.Module):
+    def __init__(self, n_in, n_out):
+        super().__init__()
+        self.weight = nn.Parameter(uniform(n_in, n_out, 1 / np.sqrt(n_in)))
+        self.bias = nn.Parameter(np.ones(n_out))
+
+    def forward(self, x):
+        return x @ self.weight.T + self.bias
+
+
+class TorchLikeBias(BiasOfOnes):
+    def __init__(self, n_in, n_out):
+        super().__init__(n_in, n_out)
+        bound = 1 / np.sqrt(n_in)
+        self.bias = nn.Parameter(dlkit.get_rng().uniform(-bound, bound, n_out))
+
+
+def test_linear_with_a_bias_of_ones_talks_about_the_bias():
+    fails("ch4.Linear", BiasOfOnes, "bias", "zeros")
+
+
+def test_linear_drawing_from_numpys_global_generator_is_told_it_is_not_repeatable():
+    def from_np_random(n_in, n_out):
+        bound = 1 / np.sqrt(n_in)
+        return np.random.uniform(-bound, bound, (n_out, n_in))
+    fails("ch4.Linear", linear_class(from_np_random), "dlkit.manual_seed", "dlkit's own random generator")
+
+
+def test_linear_with_pytorchs_uniform_bias_passes_and_the_learners_generator_is_kept():
+    dlkit.manual_seed(5)
+    learners_generator = dlkit.get_rng()
+    result = run_check("ch4.Linear", TorchLikeBias)
+    assert result.passed, str(result)
+    assert dlkit.get_rng() is learners_generator     # the check reseeds only a generator of its own

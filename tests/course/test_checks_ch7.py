@@ -35,7 +35,7 @@ def test_output_size_right_answer_passes():
 
 
 def test_output_size_matches_torch_on_the_checked_cases():
-    for size, k, s, p, d in [(9, 3, 2, 2, 3), (7, 3, 2, 1, 1), (6, 2, 3, 0, 1)]:
+    for size, k, s, p, d in [(9, 3, 2, 2, 3), (7, 3, 2, 1, 1), (6, 2, 3, 0, 1), (10, 2, 3, 0, 1)]:
         conv = torch.nn.Conv1d(1, 1, k, stride=s, padding=p, dilation=d)
         assert conv(torch.zeros(1, 1, size)).shape[-1] == size_right(size, k, s, p, d)
 
@@ -53,6 +53,11 @@ def test_output_size_without_dilation_fails():
 def test_output_size_with_padding_once_fails():
     fails("ch7.conv_output_size", lambda n, k, stride=1, padding=0, dilation=1:
           (n + padding - dilation * (k - 1) - 1) // stride + 1, "expected")
+
+
+def test_output_size_rounding_instead_of_floor_fails():
+    fails("ch7.conv_output_size", lambda n, k, stride=1, padding=0, dilation=1:
+          round((n + 2 * padding - dilation * (k - 1) - 1) / stride) + 1, "stride=3", "expected 3")
 
 
 def test_output_size_stub_fails():
@@ -338,9 +343,54 @@ def test_small_cnn_whose_forward_skips_layers_fails_training():
     fails("ch7.SmallCNN", Lazy, "training accuracy")
 
 
+def test_small_cnn_without_relus_fails():
+    fails("ch7.SmallCNN", small_cnn(relu=False), "second Conv2d", "ReLU is missing")
+
+
+def test_small_cnn_with_average_pooling_fails():
+    class Averaging(small_cnn()):
+        def forward(self, x):
+            for layer in self.features:
+                x = dlkit.functional.avg_pool2d(x, 2) if isinstance(layer, nn.MaxPool2d) else layer(x)
+            return self.classifier(x.reshape(x.shape[0], -1))
+    fails("ch7.SmallCNN", Averaging, "MaxPool2d(2)(ReLU")
+
+
 @pytest.mark.parametrize("name", ["ch7.conv_backward_naive", "ch7.max_pool_backward", "ch7.im2col",
                                   "ch7.conv_forward_im2col", "ch7.SmallCNN"])
 def test_stubs_fail(name):
     def stub(*args, **kwargs):
         raise NotImplementedError("write your answer here")
     fails(name, stub)
+
+
+def test_conv_forward_without_the_bias_fails():
+    fails("ch7.conv_forward_naive", lambda x, w, b, s, p: conv_loops(x, w, 0 * b, s, p), "your convolution")
+
+
+def test_conv_im2col_in_float32_passes():
+    passes("ch7.conv_forward_im2col", lambda x, w, b, s, p: conv_by_im2col(x.astype(np.float32),
+                                                                            w.astype(np.float32), b, s, p))
+
+
+def test_output_size_with_numpy_floor_is_accepted():
+    passes("ch7.conv_output_size", lambda n, k, stride=1, padding=0, dilation=1:
+           np.int64(np.floor((n + 2 * padding - dilation * (k - 1) - 1) / stride)) + 1)
+
+
+# ``CH7_CASES`` joins ``CASES`` in test_checks.py, which runs the stub / right / wrong tests for every check.
+CH7_CASES = {
+    # name: (right answer, [(wrong answer, fragment the message must contain), ...])
+    "ch7.conv_output_size": (size_right, [
+        (lambda n, k, stride=1, padding=0, dilation=1: (n + 2 * padding - k) // stride + 1, "dilation")]),
+    "ch7.conv_forward_naive": (conv_loops, [(lambda *a: conv_loops(*a, flip=True), "flipped")]),
+    "ch7.conv_backward_naive": (conv_backward_loops, [
+        (lambda *a: conv_backward_loops(*a, overwrite_dw=True), "last image")]),
+    "ch7.im2col": (im2col_loops, [(lambda *a: im2col_loops(*a, order="uvc"), "wrong order")]),
+    "ch7.conv_forward_im2col": (conv_by_im2col, [(lambda *a: conv_by_im2col(*a, order="uvc"), "is off")]),
+    "ch7.max_pool_forward": (pool_forward_loops, [
+        (lambda x, k, s: pool_forward_loops(x, k, s) * 0.5, "is off")]),
+    "ch7.max_pool_backward": (pool_backward_loops, [
+        (lambda *a: pool_backward_loops(*a, rule="all_ties"), "tie")]),
+    "ch7.SmallCNN": (small_cnn(), [(small_cnn(channels=(16, 32), linear_in=128), "Conv2d layers")]),
+}

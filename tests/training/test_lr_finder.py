@@ -81,7 +81,7 @@ def test_suggestion_and_plot():
     model, data = _setup()
     result = lr_find(model, nn.CrossEntropyLoss(), optim.SGD, data, start_lr=1e-4, end_lr=100.0, num_steps=60)
     lr = result.suggestion()
-    assert lr in result.lrs and lr < result.lrs[int(np.argmin(result.losses))] * 1.0001
+    assert lr in result.lrs and lr < result.lrs[int(np.argmin(result.losses))]   # before the minimum
     matplotlib.use("Agg")
     fig = result.plot()
     ax = fig.axes[0]
@@ -95,6 +95,31 @@ def test_suggestion_is_the_steepest_point_of_a_known_curve():
     losses = [2.0, 1.9, 1.2, 0.9, 0.8, 3.0]  # steepest fall between 1e-3 and 1e-2
     # central-difference slopes against log10(lr) up to the minimum: -0.1, -0.4, -0.5, -0.2, -0.1
     assert LRFinderResult(lrs, losses).suggestion() == 1e-2
+
+
+def test_suggestion_is_never_the_minimum_even_when_the_drop_into_it_is_steepest():
+    from dlkit.training import LRFinderResult
+    lrs = [1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0]
+    losses = [2.0, 1.95, 1.8, 1.6, 1.0, 3.0]  # minimum at lr 1; the last step into it drops 0.6 per decade
+    # central differences of the points before the minimum: (1.8-2)/2, (1.6-1.95)/2, (1.0-1.8)/2 = -0.4
+    assert LRFinderResult(lrs, losses).suggestion() == 1e-1
+    assert LRFinderResult(lrs, losses).suggestion("min/10") == pytest.approx(0.1)
+
+
+def test_suggestion_rules_on_a_smooth_curve_with_known_answers():
+    from dlkit.training import LRFinderResult
+    log_lr = np.linspace(-6, 1, 71)                       # steps of 0.1 decade
+    # 2 - tanh(2(x+3)) falls fastest at x = -3 (and symmetrically, so its central differences peak there);
+    # the blow-up 50·max(0, x+0.5)² starts at x = -0.5, where the loss is lowest (checked by hand: 1.00009
+    # there, 1.00014 at -0.6, 1.50006 at -0.4)
+    losses = 2 - np.tanh(2 * (log_lr + 3)) + 50 * np.maximum(0, log_lr + 0.5) ** 2
+    result = LRFinderResult(list(10 ** log_lr), list(losses))
+    assert result.suggestion() == pytest.approx(1e-3, rel=1e-9)
+    assert result.suggestion(rule="min/10") == pytest.approx(10 ** -1.5, rel=1e-9)
+    with pytest.raises(MetricError, match="'steepest' or 'min/10'"):
+        result.suggestion(rule="valley")
+    with pytest.raises(MetricError, match="no downhill part"):
+        LRFinderResult([1e-3, 1e-2, 1e-1], [1.0, 2.0, 3.0]).suggestion()
 
 
 @pytest.mark.parametrize("kwargs,match", [({"start_lr": 0}, "start_lr"), ({"end_lr": 1e-9}, "end_lr"),

@@ -252,3 +252,35 @@ def test_scale_enlarges_controls_and_pictures_for_a_projector(make):
     assert small._step_button.layout.width == "110px" and big._step_button.layout.width == "220px"
     sizes = [re.findall(r'(?:font-size="|font-size:)(\d+)', demo._picture.value) for demo in (small, big)]
     assert sizes[0] and [2 * int(v) for v in sizes[0][:3]] == [int(v) for v in sizes[1][:3]]
+
+
+# -- a browser sends back its slider's rounding of a value: that echo must not restart the demo ----------
+# By hand: a FloatLogSlider with step 0.001 snaps the exponent, log10(0.04) = −1.39794 → −1.398, so the
+# browser sends 10**−1.398 = 0.0399945; log10(20) = 1.30103 → 1.301 → 19.9986; log10(0.03) → −1.523 →
+# 0.0299916. A FloatSlider with step 0.001 snaps weight_decay 1e-4 to 0.0.
+def test_optimizer_playground_ignores_the_browsers_rounding_echo():
+    race = OptimizerPlayground("bowl", optimizers=("SGD", "Momentum"), lr=0.04, momentum=0.8,
+                               condition=20)
+    _ = race.widget
+    race.play(60)
+    race._settings["lr"].value = 0.0399945
+    race._settings["condition"].value = 19.9986
+    assert race.step_count == 60 and race.lr == 0.04 and race.condition == 20
+    assert repr(race).startswith("OptimizerPlayground: bowl (condition 20), lr 0.04, step 60")
+    race._settings["momentum"].value = 0.81          # one step of the slider: a learner's move
+    assert race.step_count == 0 and race.momentum == 0.81 and race.lr == 0.04
+    race.play(5)
+    race._settings["lr"].value = 0.1
+    assert race.step_count == 0 and race.lr == pytest.approx(0.1)
+
+
+def test_training_playground_ignores_the_browsers_rounding_echo():
+    playground = TrainingPlayground("moons", hidden=(4,), lr=0.03, weight_decay=1e-4)
+    _ = playground.widget
+    playground.play(5)
+    playground._lr_slider.value = 0.0299916
+    playground._settings["weight_decay"].value = 0.0
+    assert playground.step_count == 5 and playground.weight_decay == 1e-4
+    assert playground.lr == 0.03 and playground.optimizer.param_groups[0]["lr"] == 0.03
+    playground._settings["weight_decay"].value = 0.002
+    assert playground.step_count == 0 and playground.weight_decay == 0.002

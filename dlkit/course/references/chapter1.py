@@ -399,6 +399,12 @@ def _check_mlp(MLP):
                            f"{initial.max():.3g}]; expected different random numbers in [−1, 1]",
                            "draw each weight and bias with np.random.uniform(-1, 1); equal weights "
                            "would make every neuron of a layer compute the same thing")
+        if initial.min() >= 0 or initial.max() <= 0:
+            raise Mismatch(f"{label}: every initial parameter is {'≥' if initial.min() >= 0 else '≤'} 0 "
+                           f"(they range over [{initial.min():.3g}, {initial.max():.3g}]); expected random "
+                           "numbers spread over [−1, 1], both signs",
+                           "np.random.uniform(-1, 1) — np.random.random() and np.random.rand() give [0, 1): "
+                           "with all-positive weights every neuron starts leaning the same way")
         values = rng.uniform(-1, 1, count)
         for p, v in zip(params, values):
             p.data = float(v)

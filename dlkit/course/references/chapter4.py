@@ -6,6 +6,7 @@ layer of your own, ``make_mlp`` (a Sequential of Linear and ReLU), ``accuracy`` 
 references are dlkit's own layers, optimizers and ``backward()``.
 """
 import gc
+import importlib
 import weakref
 from itertools import pairwise
 
@@ -108,6 +109,7 @@ def check_linear(answer):
                        "initialise randomly (e.g. uniform in ±1/√in_features): identical weights make "
                        "every output unit compute and learn the same thing")
     _check_initial_scale(answer)
+    _check_repeatable(answer)
     W, b = rng.standard_normal((4, 3)), rng.standard_normal(4)
     params["weight"].data[...] = W
     params["bias"].data[...] = b
@@ -139,6 +141,29 @@ def _check_initial_scale(answer):
                        f"(standard deviation {bound / np.sqrt(3):.3g})",
                        "scale by in_features (the inputs each unit sums over), not out_features or 1: "
                        "bound = 1/√in_features, uniform(−bound, bound)")
+    bias = dict(layer.named_parameters())["bias"].data
+    if np.abs(bias).max() > bound * 1.0001:
+        raise Mismatch(f"Linear(400, 50).bias starts with entries as large as {np.abs(bias).max():.3g}; "
+                       f"expected zeros (or, like PyTorch, uniform in ±1/√400 = ±{bound:g})",
+                       "start the bias at zeros: nn.Parameter(np.zeros(out_features))")
+
+
+def _check_repeatable(answer):
+    """``dlkit.manual_seed`` makes the initial weights repeatable: they come from dlkit's generator."""
+    dlkit_random = importlib.import_module("dlkit.random")
+    learners_generator = dlkit_random.get_rng()            # the learner's stream is left as it was
+    try:
+        starts = []
+        for _ in range(2):
+            dlkit_random.manual_seed(2024)
+            starts.append(dict(answer(6, 5).named_parameters())["weight"].data.copy())
+    finally:
+        dlkit_random._rng = learners_generator
+    if not np.array_equal(*starts):
+        raise Mismatch("two Linear(6, 5) built right after the same dlkit.manual_seed(2024) start with "
+                       "different weights",
+                       "draw them from dlkit's own random generator (the one dlkit.manual_seed seeds), "
+                       "not numpy's global one: then the initialisation is repeatable, as nn.Linear's is")
 
 
 @register("ch4.make_mlp", hints=[

@@ -67,7 +67,8 @@ def max_pool_backward(dout, x, kernel_size, stride):
 # ----------------------------------------------------------------------------------------------------
 _SIZE_CASES = [  # (size, kernel, stride, padding, dilation): some where the division is not exact
     (8, 3, 1, 0, 1), (8, 3, 1, 1, 1), (7, 3, 2, 1, 1), (8, 3, 2, 0, 1), (28, 5, 3, 2, 1),
-    (10, 3, 1, 0, 2), (9, 3, 2, 2, 3), (32, 4, 4, 0, 1), (5, 5, 1, 0, 1), (6, 2, 3, 0, 1)]
+    (10, 3, 1, 0, 2), (9, 3, 2, 2, 3), (32, 4, 4, 0, 1), (5, 5, 1, 0, 1), (6, 2, 3, 0, 1),
+    (10, 2, 3, 0, 1)]  # 8 / 3 = 2.67: round() gives 3, the floor 2
 
 
 @register("ch7.conv_output_size", hints=[
@@ -142,7 +143,8 @@ def _check_conv_forward(answer, what):
                     "the output is (N, F, H_out, W_out) with H_out = (H + 2·padding − kh) // stride + 1")
             raise Mismatch(f"{what} has shape {got_shape}{on}, expected {expected.shape}", hint)
         _flip_message(got, x, w, b, s, p, on)
-        assert_close(got, expected, what + on, _FORWARD_HINT)
+        # float32 rounding anywhere in the answer is fine: a real mistake is off by O(1)
+        assert_close(got, expected, what + on, _FORWARD_HINT, rtol=1e-5, atol=1e-5)
     return "4 cases passed (channels, non-square kernels, stride, padding)"
 
 
@@ -181,12 +183,14 @@ def check_conv_backward_naive(answer):
             raise Mismatch(f"dw equals the last image's contribution alone{on}",
                            "the same weights are used for every image: add (+=) the contributions of "
                            "all N images, do not overwrite them")
-        assert_close(db, expected[2], "db" + on, "db[f] sums dout[:, f] over the batch and both spatial axes")
+        assert_close(db, expected[2], "db" + on, "db[f] sums dout[:, f] over the batch and both spatial axes",
+                     rtol=1e-5, atol=1e-5)
         assert_close(dw, expected[1], "dw" + on,
-                     "dw[f, c, u, v] = Σ_{n,i,j} dout[n, f, i, j] · x_pad[n, c, i·stride + u, j·stride + v]")
+                     "dw[f, c, u, v] = Σ_{n,i,j} dout[n, f, i, j] · x_pad[n, c, i·stride + u, j·stride + v]",
+                     rtol=1e-5, atol=1e-5)
         assert_close(dx, expected[0], "dx" + on,
                      "dx_pad[n, c, i·stride + u, j·stride + v] += dout[n, f, i, j] · w[f, c, u, v]; "
-                     "then drop the padding: dx = dx_pad[:, :, p:p + H, p:p + W]")
+                     "then drop the padding: dx = dx_pad[:, :, p:p + H, p:p + W]", rtol=1e-5, atol=1e-5)
     return "4 cases passed: dx, dw and db equal backward()'s"
 
 
@@ -319,8 +323,41 @@ def check_small_cnn(answer):
     if count != _small_cnn_parameter_count():
         raise Mismatch(f"SmallCNN has {count} parameters, expected {_small_cnn_parameter_count()}",
                        "two convolutions (with biases) and one Linear(64, 10): nothing else has weights")
+    _check_relu_and_max_pool(model, x, convs)
     _training_sanity(model)
     return f"shapes, {count} parameters, and 60 Adam steps on digits bring the loss down"
+
+
+def _check_relu_and_max_pool(model, x, convs):
+    """What reaches the second convolution and the Linear layer must be max_pool(relu(conv output)).
+
+    A CNN without its ReLUs, or with average pooling, has the right shapes and parameter count and
+    still trains on the digits, so only the values between the layers tell it apart.
+    """
+    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    seen = {}
+    hooks = [convs[0].register_forward_hook(lambda m, args, out: seen.setdefault("conv1", out.data)),
+             convs[1].register_forward_hook(lambda m, args, out: seen.update(into_conv2=args[0].data,
+                                                                             conv2=out.data))]
+    if len(linears) == 1:
+        hooks.append(linears[0].register_forward_hook(
+            lambda m, args, out: seen.setdefault("into_linear", args[0].data)))
+    try:
+        model(x)
+    finally:
+        for hook in hooks:
+            hook.remove()
+    stages = [("conv1", "into_conv2", "the second Conv2d"), ("conv2", "into_linear", "the Linear layer")]
+    for produced, received, where in stages:
+        if produced not in seen or received not in seen:
+            continue  # forward skipped a layer: the training check below says so
+        expected = max_pool_forward(np.maximum(seen[produced], 0.0), 2, 2).reshape(seen[received].shape)
+        got = seen[received]
+        if not np.allclose(got, expected, rtol=1e-5, atol=1e-6):
+            hint = ("a ReLU is missing: the input of " + where + " has negative entries"
+                    if np.min(got) < 0 else
+                    "pool with the maximum (MaxPool2d(2)), after the ReLU: Conv2d → ReLU → MaxPool2d(2)")
+            raise Mismatch(f"what reaches {where} is not MaxPool2d(2)(ReLU(previous Conv2d's output))", hint)
 
 
 def _training_sanity(model):
