@@ -188,9 +188,9 @@ class RNNBase(Module):
         """
         x, batched = self._check_input(input)
         initial = self._initial_states(hx, x, batched, getattr(input, "shape", ()))
-        layer_input, finals = x, []
+        layer_input, steps, finals = x, None, []
         for layer in range(self.num_layers):
-            if layer > 0:
+            if layer > 0:  # the previous layer's outputs, as one (seq_len, batch, features) tensor
                 layer_input = stack(steps)
                 if self.dropout > 0 and self.training:
                     layer_input = dropout(layer_input, self.dropout)
