@@ -199,6 +199,18 @@ def test_corrupt_wrong_answers_fail_with_the_reason():
     fails("ch8.corrupt", variance_not_std, "standard deviation")
 
 
+def test_corrupt_with_dropout_rescaling_or_masked_noise_fails_with_the_reason():
+    def dropout_rescaled(x, rng, p, s):
+        keep = rng.random(x.shape) >= p
+        return np.clip(x * keep / (1 - p) + rng.normal(0, s, x.shape), 0, 1)
+
+    def noise_masked_too(x, rng, p, s):
+        keep = rng.random(x.shape) >= p
+        return np.clip((x + rng.normal(0, s, x.shape)) * keep, 0, 1)
+    fails("ch8.corrupt", dropout_rescaled, "changed the pixels it kept", "1/(1 − drop_prob)")
+    fails("ch8.corrupt", noise_masked_too, "exactly 0", "every pixel")
+
+
 # -- one denoising step -----------------------------------------------------------------------------
 def recon(x_hat, x):
     return ((x_hat - x) ** 2).sum() / x.shape[0]
@@ -227,6 +239,19 @@ def test_denoising_step_wrong_answers_fail():
     fails("ch8.denoising_step", stub)
     fails("ch8.denoising_step", step_with(corrupt_targets=True), "CLEAN x")
     fails("ch8.denoising_step", step_with(zero_grad=False), "step 2")
+
+
+def test_denoising_step_with_the_mean_squared_error_is_told_to_use_reconstruction_loss():
+    from dlkit import Tensor
+
+    def with_mse(model, optimizer, x, rng, drop_prob, noise_std):
+        noisy = right_corrupt(x, rng, drop_prob, noise_std)
+        optimizer.zero_grad()
+        loss = ((model(Tensor(noisy)) - Tensor(x)) ** 2).mean()
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+    fails("ch8.denoising_step", with_mse, "6 times smaller", "reconstruction_loss")
 
 
 def test_the_twin_model_setup_is_not_trivially_passing():

@@ -259,6 +259,16 @@ def check_corrupt(answer):
                        "drop_prob is the probability of DROPPING a pixel: keep it when its uniform number "
                        "is at least drop_prob" if dropped > 0.5 else
                        "set each dropped pixel to 0 (multiply by a 0/1 mask), with probability drop_prob")
+    kept = masked != 0
+    if not np.allclose(masked[kept], x[kept]):
+        raise Mismatch("corrupt(x, rng, drop_prob=0.3, noise_std=0.0) changed the pixels it kept",
+                       "a kept pixel keeps its value: multiply by the 0/1 mask only, without dropout's "
+                       "rescaling by 1/(1 − drop_prob)")
+    zeros = np.mean(as_array(call(answer, x, np.random.default_rng(12), 0.3, 0.1), "corrupt") == 0)
+    if zeros > 0.25:  # the noise lifts about half the dropped pixels above 0 again: expect ~16% zeros
+        raise Mismatch(f"corrupt(x, rng, 0.3, 0.1) left {zeros:.0%} of the pixels exactly 0, expected about "
+                       "16% (the noise moves about half of the dropped pixels away from 0)",
+                       "add the noise to every pixel, the dropped ones too: mask first, then add the noise")
     noisy = as_array(call(answer, x, np.random.default_rng(10), 0.0, 0.1), "corrupt(x, rng, 0.0, 0.1)")
     spread = np.std(noisy - x)
     if abs(spread - 0.1) > 0.02:
@@ -305,6 +315,10 @@ def check_denoising_step(answer):
             raise Mismatch(f"step {step} returned the loss Tensor, expected a Python float",
                            "give back the loss's number with .item()")
         got = as_number(got, f"the loss returned by step {step}")
+        if np.isclose(got, expected / x.shape[1], rtol=1e-4):
+            raise Mismatch(f"the loss returned by step {step} is {got:.6g}, expected {expected:.6g}: "
+                           f"{x.shape[1]} times smaller", "use your reconstruction_loss (squared errors "
+                           "summed over each sample's pixels), not the mean over every pixel (nn.MSELoss)")
         assert_close(got, expected, f"the loss returned by step {step}",
                      "compare the reconstruction of the NOISY input with the CLEAN x: corrupting the "
                      "target too teaches the model to reproduce noise" if step == 1 else
