@@ -51,10 +51,10 @@ from test_checks_ch1 import CH1_CASES
 # The max_backward and jacobian checks and their right and wrong answers live in test_checks_ch2.py.
 from test_checks_ch2 import CH2_CASES
 from test_checks_ch5 import CH5_CASES
-from test_checks_ch9 import CH9_CASES
 
 # Chapter 7's checks and their right and wrong answers live in test_checks_ch7.py.
 from test_checks_ch7 import CH7_CASES
+from test_checks_ch9 import CH9_CASES
 
 
 def unbroadcast_right(grad, shape):
