@@ -16,11 +16,14 @@ def _image_grid(images, titles, ax, cmap, max_cols, suptitle):
         ax.set_title(suptitle)
         return ax.figure
     rows, cols = grid_shape(len(images), max_cols)
-    fig, axes = new_figure(nrows=rows, ncols=cols, figsize=(1.3 * cols + 0.5, 1.3 * rows + 0.5),
+    # At most 8 inches wide (800 px at 100 dpi), so a notebook 820 px wide shows it unscaled and the
+    # 10-point panel titles stay about 14 px tall.
+    panel = min(1.3, 7.6 / cols)
+    fig, axes = new_figure(nrows=rows, ncols=cols, figsize=(panel * cols + 0.4, panel * rows + 0.5),
                            squeeze=False)
-    for panel, image, title in zip(axes.ravel(), images, titles):
-        panel.imshow(image, cmap=cmap)
-        panel.set_title(title, fontsize="small")
+    for panel_ax, image, title in zip(axes.ravel(), images, titles):
+        panel_ax.imshow(image, cmap=cmap)
+        panel_ax.set_title(title, fontsize=10)
     for panel in axes.ravel():
         panel.set_axis_off()
     fig.suptitle(suptitle)
