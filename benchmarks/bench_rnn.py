@@ -6,8 +6,9 @@ Model (both libraries, float32, the same initial weights via state_dict, the sam
     LSTM(64, 128), 1 layer, over 50 time steps, batch 32 -> Linear(128, 10) on the last step.
 One step = forward, CrossEntropyLoss, backward, Adam step. Target: ratio <= 2.
 
-dlkit unrolls the 50 steps into ordinary ops (about 15 per step), so its time is mostly per-op
-overhead and the 50 small matmuls per weight matrix; torch runs a fused LSTM kernel. Both get the
+dlkit unrolls the 50 steps into ordinary ops (about 14 per step), so its time is mostly per-op
+overhead and the 50 small matmuls with weight_hh (the input's share of all steps is one big matmul,
+as in torch); torch runs a fused LSTM kernel. Both get the
 same number of threads; the libraries are timed alternately and the medians compared (the ratio of
 the fastest runs is printed too: on a busy machine it is the least disturbed number).
 """
