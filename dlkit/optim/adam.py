@@ -4,7 +4,7 @@ import math
 import numpy as np
 
 from ..tensor import no_grad
-from .optimizer import Optimizer, _betas_ok, _number
+from .optimizer import Optimizer, _adam_family_checks, _apply_weight_decay
 
 
 class Adam(Optimizer):
@@ -38,17 +38,12 @@ class Adam(Optimizer):
                                   "maximize": maximize, "decoupled_weight_decay": decoupled_weight_decay})
 
     def _checks(self, group):
-        return super()._checks(group) + [
-            ("betas", _betas_ok(group["betas"]), "two numbers (β₁, β₂), each in [0, 1)"),
-            ("eps", _number(group["eps"]) and group["eps"] >= 0, "a value >= 0"),
-            ("weight_decay", _number(group["weight_decay"]) and group["weight_decay"] >= 0, "a value >= 0"),
-        ]
+        return super()._checks(group) + _adam_family_checks(group)
 
     @no_grad()
     def step(self):
         for group in self.param_groups:
             lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
-            weight_decay = group["weight_decay"]
             for p in self._params_with_grad(group):
                 state = self._state(p)
                 if not state:
@@ -60,10 +55,7 @@ class Adam(Optimizer):
                 state["step"] += 1
                 t, m, v = state["step"], state["exp_avg"], state["exp_avg_sq"]
                 g = self._gradient(p, group)
-                if weight_decay and group["decoupled_weight_decay"]:
-                    p.data *= 1 - lr * weight_decay                # AdamW: shrink w directly
-                elif weight_decay:
-                    g = g + weight_decay * p.data                  # Adam: decay joins the gradient
+                g = _apply_weight_decay(p, g, group)
 
                 # In-place numpy ops (out=...) below: same formulas, no temporary arrays per line.
                 scratch = np.subtract(g, m, out=np.empty_like(m))   # an array even for 0-d weights

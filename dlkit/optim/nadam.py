@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..tensor import no_grad
-from .optimizer import Optimizer, _betas_ok, _number
+from .optimizer import Optimizer, _adam_family_checks, _apply_weight_decay, _number
 
 
 class NAdam(Optimizer):
@@ -34,10 +34,7 @@ class NAdam(Optimizer):
                                   "decoupled_weight_decay": decoupled_weight_decay, "maximize": maximize})
 
     def _checks(self, group):
-        return super()._checks(group) + [
-            ("betas", _betas_ok(group["betas"]), "two numbers (β₁, β₂), each in [0, 1)"),
-            ("eps", _number(group["eps"]) and group["eps"] >= 0, "a value >= 0"),
-            ("weight_decay", _number(group["weight_decay"]) and group["weight_decay"] >= 0, "a value >= 0"),
+        return super()._checks(group) + _adam_family_checks(group) + [
             ("momentum_decay", _number(group["momentum_decay"]) and group["momentum_decay"] >= 0, "a value >= 0"),
         ]
 
@@ -45,7 +42,7 @@ class NAdam(Optimizer):
     def step(self):
         for group in self.param_groups:
             lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
-            weight_decay, momentum_decay = group["weight_decay"], group["momentum_decay"]
+            momentum_decay = group["momentum_decay"]
             for p in self._params_with_grad(group):
                 state = self._state(p)
                 if not state:
@@ -54,10 +51,7 @@ class NAdam(Optimizer):
                 state["step"] += 1
                 t, m, v = state["step"], state["exp_avg"], state["exp_avg_sq"]
                 g = self._gradient(p, group)
-                if weight_decay and group["decoupled_weight_decay"]:
-                    p.data *= 1 - lr * weight_decay
-                elif weight_decay:
-                    g = g + weight_decay * p.data
+                g = _apply_weight_decay(p, g, group)
 
                 mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * momentum_decay))
                 mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * momentum_decay))

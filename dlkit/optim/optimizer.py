@@ -178,3 +178,25 @@ def _number(x):
 def _betas_ok(betas):
     return (isinstance(betas, tuple | list) and len(betas) == 2
             and all(_number(b) and 0.0 <= b < 1.0 for b in betas))
+
+
+def _adam_family_checks(group):
+    """The argument checks Adam, AdamW, NAdam and RAdam share: betas, eps and weight_decay."""
+    return [
+        ("betas", _betas_ok(group["betas"]), "two numbers (β₁, β₂), each in [0, 1)"),
+        ("eps", _number(group["eps"]) and group["eps"] >= 0, "a value >= 0"),
+        ("weight_decay", _number(group["weight_decay"]) and group["weight_decay"] >= 0, "a value >= 0"),
+    ]
+
+
+def _apply_weight_decay(p, g, group):
+    """Weight decay the Adam way: decoupled (AdamW) shrinks ``w`` directly, classic L2 joins ``g``.
+
+    Returns the gradient to use from here on.
+    """
+    weight_decay = group["weight_decay"]
+    if weight_decay and group["decoupled_weight_decay"]:
+        p.data *= 1 - group["lr"] * weight_decay                 # AdamW: shrink w directly
+    elif weight_decay:
+        g = g + weight_decay * p.data                             # Adam: decay joins the gradient
+    return g
