@@ -15,8 +15,8 @@ import argparse
 import os
 import statistics
 import sys
-import time
 
+from alternate import time_alternately
 from same_threads import import_torch, limit_blas_threads
 
 
@@ -73,18 +73,6 @@ def make_steps(x, y):
         their_opt.step()
         return loss.item()
     return dlkit_step, torch_step
-
-
-def time_alternately(a, b, repeats):
-    first = a(), b()     # warm-up, and a check that both compute the same loss
-    assert abs(first[0] - first[1]) < 1e-4, first
-    times = ([], [])
-    for _ in range(repeats):
-        for step, record in ((a, times[0]), (b, times[1])):
-            start = time.perf_counter()
-            step()
-            record.append(time.perf_counter() - start)
-    return times
 
 
 def main():
