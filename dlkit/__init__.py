@@ -6,6 +6,7 @@
 >>> x.grad
 array([2., 4., 6.])
 """
+from . import allocator  # noqa: F401 - importing it keeps freed memory for reuse (allocator.py)
 from .creation import (
     arange,
     eye,
