@@ -1,7 +1,7 @@
 """Max, average and adaptive average pooling over sliding windows (window code shared with ``conv.py``).
 
 Each window belongs to one sample and one channel, so pooling never mixes samples of a batch (and
-the work splits over the batch onto several threads, see ``_threads.py``).
+the work can split over the batch onto several threads, see ``_threads.py``).
 
 * max pooling keeps the largest entry of each window and remembers which kernel offset won (the
   first one on ties, as PyTorch does); backward sends the window's gradient to that entry only.
@@ -64,15 +64,21 @@ def _max_pool_op(x, kernel, stride, padding, dilation, ceil_mode, return_indices
             np.maximum(top, part[where], out=top)
     over_batch(forward_part, n, xp.size)
 
-    def winners(part, top):
-        """For each kernel offset, a mask of the windows whose max sits there (first one on ties,
-        as PyTorch does: hence ``taken``)."""
-        taken = np.zeros(top.shape, dtype=bool)
-        for where in offsets:
-            winner = part[where] == top
-            winner &= ~taken
-            taken |= winner
-            yield where, winner
+    def winner_index(part, top):
+        """Which kernel offset holds each window's max: the first one on ties and the last nan
+        when the window has one (PyTorch's kernel keeps a value if ``v > max or isnan(v)``)."""
+        dtype = np.uint8 if len(offsets) <= 256 else np.int32
+        index = np.full(top.shape, len(offsets) - 1, dtype=dtype)
+        for k in reversed(range(len(offsets) - 1)):   # the last hit written is the first offset
+            hit = part[offsets[k]] == top
+            index -= hit * (index - k)   # index = k where hit (index > k, so no wrap-around)
+        if np.isnan(top).any():
+            for k, where in enumerate(offsets):
+                np.putmask(index, np.isnan(part[where]), k)
+        return index
+
+    # Windows that do not overlap (stride ≥ span) each own their pixels: write, do not add.
+    disjoint = all(s >= d * (k - 1) + 1 for s, d, k in zip(stride, dilation, kernel))
 
     def backward(g):
         g = to2d(g)
@@ -80,8 +86,12 @@ def _max_pool_op(x, kernel, stride, padding, dilation, ceil_mode, return_indices
 
         def backward_part(start, stop):
             part, g_part = grad[start:stop], g[start:stop]
-            for where, winner in winners(xp[start:stop], best[start:stop]):
-                part[where] += g_part * winner
+            index = winner_index(xp[start:stop], best[start:stop])
+            for k, where in enumerate(offsets):
+                if disjoint:
+                    np.multiply(g_part, index == k, out=part[where])
+                else:
+                    part[where] += g_part * (index == k)
         over_batch(backward_part, n, xp.size)
         return (from2d(crop(grad, pads)),)
     out = Tensor._result(from2d(best), (x,), op, backward,
@@ -89,9 +99,7 @@ def _max_pool_op(x, kernel, stride, padding, dilation, ceil_mode, return_indices
     if not return_indices:
         return out
     # Flat index (row · W + column) of each max in its input plane, as PyTorch returns it.
-    winner = np.zeros(best.shape, dtype=np.int64)
-    for k, (_, mask) in enumerate(winners(xp, best)):
-        winner[mask] = k
+    winner = winner_index(xp, best).astype(np.int64)
     rows = np.arange(out_size[0])[:, None] * stride[0] - pads[0] + (winner // kernel[1]) * dilation[0]
     cols = np.arange(out_size[1])[None, :] * stride[1] - pads[2] + (winner % kernel[1]) * dilation[1]
     return out, Tensor(from2d(rows * data.shape[3] + cols))

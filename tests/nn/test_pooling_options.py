@@ -64,6 +64,31 @@ def test_max_pool_ties_send_the_gradient_to_the_first_entry_like_torch():
     np.testing.assert_array_equal(idx.data, TF.max_pool2d(torch.from_numpy(x), 2, return_indices=True)[1])
 
 
+def test_max_pool_ties_across_rows_and_columns_pick_the_first_in_reading_order_like_torch():
+    # [[0, 5], [5, 0]]: the max appears at (0, 1) and (1, 0); PyTorch scans row by row and keeps (0, 1).
+    x = np.array([[[[0.0, 5, 2, 2], [5, 0, 2, 2], [1, 7, 7, 0], [7, 1, 0, 7]]]])
+    for kernel, stride in ((2, 2), (2, 1), (3, 1)):
+        _check(lambda t, k=kernel, s=stride: F.max_pool2d(t, k, s),
+               lambda t, k=kernel, s=stride: TF.max_pool2d(t, k, s), x)
+        idx = F.max_pool2d(dlkit.Tensor(x), kernel, stride, return_indices=True)[1]
+        np.testing.assert_array_equal(idx.data, TF.max_pool2d(torch.from_numpy(x), kernel, stride,
+                                                              return_indices=True)[1])
+
+
+def test_max_pool_window_with_nan_is_nan_and_sends_the_gradient_to_its_last_nan_like_torch():
+    nan = np.nan
+    x = np.array([[[[nan, 1, nan, 4], [2, nan, 3, 3], [1, 2, 3, 4], [5, 6, 7, 8]]]])
+    for kernel, stride in ((2, 2), (2, 1)):
+        dl_x, t_x = dlkit.Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        out = F.max_pool2d(dl_x, kernel, stride, return_indices=True)
+        t_out = TF.max_pool2d(t_x, kernel, stride, return_indices=True)
+        np.testing.assert_array_equal(out[0].data, t_out[0].detach().numpy())   # nan where torch has nan
+        np.testing.assert_array_equal(out[1].data, t_out[1].numpy())
+        out[0].sum().backward()
+        t_out[0].sum().backward()
+        np.testing.assert_array_equal(dl_x.grad, t_x.grad.numpy())
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("kernel, stride, padding, dilation, ceil_mode", [
     (3, 2, 0, 1, True), (3, 2, 1, 2, True), (2, 1, 1, 1, False), (4, None, 2, 1, True)])
