@@ -1,34 +1,39 @@
-"""Work split over the batch and run on several threads: how conv and pooling use more than one core.
+"""Work split over the batch onto several threads: an opt-in way for conv and pooling to use more cores.
 
 numpy releases the GIL inside its copies, ufuncs and matrix products on large arrays, so Python
 threads that each handle a slice of the batch really do run at the same time. Samples of a batch
 never mix in conv's copies or in pooling, so the slices write to disjoint parts of the output and
-need no locks. The matrix products themselves stay single calls: BLAS threads them on its own.
+need no locks. While the threads run, BLAS is held to one thread (``threadpoolctl``): each of our
+threads multiplies its own slice, and two callers of a multi-threaded BLAS would only queue for its
+one pool of workers.
 
-The number of threads follows the same variables BLAS reads (``OMP_NUM_THREADS``, …), else the
-machine's CPU count; :func:`set_num_threads` changes it, as ``torch.set_num_threads`` does.
+**Off by default** (one thread), because on the 2-core machine dlkit is measured on it did not pay:
+handing a slice to a sleeping thread and waiting for it costs about 80 µs per op, and the slices'
+data then sits in the other core's cache. The small CNN step (``benchmarks/bench_cnn.py
+--scaling``) ran 0.90–0.98x as fast on 2 threads as on 1, conv layers with 16–32 input channels
+0.71–0.97x; only first layers (1–3 input channels) gained, 1.08–1.23x. Matrix products still use
+every core through BLAS. ``set_num_threads(n)`` or ``DLKIT_NUM_THREADS=n`` turns the split on.
 """
 import itertools
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+from threadpoolctl import ThreadpoolController
+
 _MIN_ELEMENTS_PER_THREAD = 65_536   # below this, handing work to a thread costs more than it saves
 _threads = None
 _pool = None
+_blas = None     # threadpoolctl's handle on the loaded BLAS libraries, made on first use
 
 
 def get_num_threads():
-    """How many threads conv and pooling use (see the module docstring)."""
+    """How many threads conv and pooling split the batch over: ``DLKIT_NUM_THREADS``, else 1
+    (see the module docstring for why one)."""
     global _threads
     if _threads is None:
-        for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-            value = os.environ.get(variable, "")
-            if value.isdigit() and int(value) > 0:
-                _threads = int(value)
-                break
-        else:
-            _threads = os.cpu_count() or 1
+        value = os.environ.get("DLKIT_NUM_THREADS", "")
+        _threads = int(value) if value.isdigit() and int(value) > 0 else 1
     return _threads
 
 
@@ -50,7 +55,7 @@ def over_batch(work, batch, elements):
     the next free slice: on a busy machine a thread that starts late simply takes fewer slices,
     instead of making everyone wait for its fixed half.
     """
-    global _pool
+    global _pool, _blas
     threads = min(get_num_threads(), batch, max(1, elements // _MIN_ELEMENTS_PER_THREAD))
     if threads <= 1:
         work(0, batch)
@@ -74,9 +79,12 @@ def over_batch(work, batch, elements):
                 if state["left"] == 0:
                     finished.set()
 
-    for _ in range(threads - 1):
-        _pool.submit(take_slices)
-    take_slices()
-    finished.wait()
+    if _blas is None:
+        _blas = ThreadpoolController().select(user_api="blas")
+    with _blas.limit(limits=1):
+        for _ in range(threads - 1):
+            _pool.submit(take_slices)
+        take_slices()
+        finished.wait()
     if state["error"] is not None:
         raise state["error"]

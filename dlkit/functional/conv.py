@@ -8,7 +8,7 @@ channel c sees at output position (i, j) of sample n. Convolution is then
 
 — per sample one matrix product ``W (C_out × C·kh·kw) @ cols_n (C·kh·kw × H_out·W_out)`` (one per
 group when ``groups > 1``) whose result is already in NCHW order. The batch is cut into slices that
-run on several threads (``_threads.py``): each thread copies its samples' windows and multiplies them.
+can run on several threads (``_threads.py``, opt-in): each copies its samples' windows and multiplies.
 
 * ``stride`` skips output positions, ``dilation`` spreads the kernel's entries apart (a 3×3 kernel
   with dilation 2 covers 5×5 pixels), ``padding`` adds zeros around the image ('same' keeps the size).

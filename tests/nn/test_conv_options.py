@@ -1,6 +1,10 @@
 """Conv1d/Conv2d with dilation, groups and 'same'/'valid' padding, and ConvTranspose2d: against PyTorch
 (float64 and float32, weights through state_dict both ways), central differences, shapes by hypothesis,
 and clear errors."""
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -170,6 +174,33 @@ def test_threads_give_the_same_numbers_as_one_thread():
         _threads.set_num_threads(before)
     for one, many in zip(*results):
         np.testing.assert_allclose(one, many, rtol=1e-12, atol=1e-12)
+
+
+def test_the_batch_split_holds_blas_to_one_thread_and_gives_it_back():
+    from threadpoolctl import threadpool_info
+
+    from dlkit.functional import _threads
+
+    def blas_threads():
+        return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+    outside, seen = blas_threads(), []
+    before = _threads.get_num_threads()
+    try:
+        _threads.set_num_threads(2)
+        _threads.over_batch(lambda start, stop: seen.append(blas_threads()), 8, 10**9)
+    finally:
+        _threads.set_num_threads(before)
+    assert len(seen) == 4 and all(threads == [1] * len(outside) for threads in seen), seen
+    assert blas_threads() == outside
+
+
+def test_conv_and_pooling_run_on_one_thread_unless_asked():
+    script = "from dlkit.functional import get_num_threads; print(get_num_threads())"
+    env = {k: v for k, v in os.environ.items() if k != "DLKIT_NUM_THREADS"}
+    for extra, expected in (({}, "1"), ({"OMP_NUM_THREADS": "2"}, "1"), ({"DLKIT_NUM_THREADS": "3"}, "3")):
+        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                             env={**env, **extra}, timeout=120).stdout.strip()
+        assert out == expected, (extra, out)
 
 
 @pytest.mark.parametrize("make, match", [
