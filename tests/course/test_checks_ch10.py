@@ -64,6 +64,24 @@ def test_split_without_shuffling_fails():
     fails("ch10.train_val_test_split", in_order, "not shuffled")
 
 
+def test_split_shuffling_only_the_test_set_fails():
+    def test_only_shuffled(n, vf, tf, seed):
+        n_val, n_test = round(vf * n), round(tf * n)
+        test = np.random.default_rng(seed).permutation(n)[:n_test]
+        rest = np.setdiff1d(np.arange(n), test)          # sorted: train and val are not shuffled
+        return rest[n_val:], rest[:n_val], test
+    fails("ch10.train_val_test_split", test_only_shuffled, "not shuffled")
+
+
+def test_split_whose_validation_set_ignores_the_seed_fails():
+    def fixed_val(n, vf, tf, seed):
+        n_val, n_test = round(vf * n), round(tf * n)
+        val = np.random.default_rng(0).permutation(n)[:n_val]      # always seed 0
+        rest = np.random.default_rng(seed).permutation(np.setdiff1d(np.arange(n), val))
+        return rest[n_test:], val, rest[:n_test]
+    fails("ch10.train_val_test_split", fixed_val, "same validation set")
+
+
 def test_split_with_the_global_random_state_fails():
     def unseeded(n, vf, tf, seed):
         n_val, n_test = round(vf * n), round(tf * n)

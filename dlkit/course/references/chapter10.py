@@ -95,19 +95,21 @@ def check_train_val_test_split(answer):
                            + (f"; indices {twice.tolist()} are in more than one set" if len(twice) else ""),
                            "an example in two sets (say train and test) means the test score is no longer "
                            "an honest estimate: shuffle once, then cut")
-        if n >= 37 and np.array_equal(parts[0], np.arange(sizes[0])):
-            raise Mismatch(f"train_val_test_split({args}): the training indices are 0, 1, 2, ... in order — the "
-                           "data were not shuffled", "files are often sorted (by class, by date): shuffle "
-                           "before cutting")
+        for part, name in zip(parts, ("training", "validation", "test")):
+            if n >= 37 and len(part) >= 5 and np.all(np.diff(part) > 0):
+                raise Mismatch(f"train_val_test_split({args}): the {name} indices are in increasing order — "
+                               "they were not shuffled", "files are often sorted (by class, by date): shuffle "
+                               "all n indices once, before cutting")
         again = call(answer, n, vf, tf, 3)
         if not all(np.array_equal(a, b) for a, b in zip(parts, again)):
             raise Mismatch(f"train_val_test_split({args}) gave different indices when called twice with the same "
                            "seed", "make a generator from the seed (np.random.default_rng(seed)) instead of "
                            "using the global random state")
         other = call(answer, n, vf, tf, 4)
-        if n >= 37 and np.array_equal(np.asarray(other[2]), parts[2]):
-            raise Mismatch(f"train_val_test_split with seed 3 and seed 4 (n={n}) gave the same test set",
-                           "use the seed argument to make the generator")
+        for k, name in ((2, "test"), (1, "validation")):
+            if n >= 37 and len(parts[k]) >= 5 and set(np.asarray(other[k]).tolist()) == set(parts[k].tolist()):
+                raise Mismatch(f"train_val_test_split with seed 3 and seed 4 (n={n}) gave the same {name} set",
+                               "use the seed argument to make the one generator that shuffles everything")
     return "4 splits: right sizes, disjoint, covering every example, shuffled, same seed → same split"
 
 
