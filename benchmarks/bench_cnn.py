@@ -9,20 +9,23 @@ One step = forward, CrossEntropyLoss, backward, plain SGD update (p -= lr · gra
 both, so only nn/autograd speed is compared). Target: ratio <= 3.
 
 Both libraries get the same number of threads (default: the machine's CPU count; BLAS threads for
-numpy via the environment, ``torch.set_num_threads`` for torch). Each case is the median of several
-repeats after a warm-up; the two libraries are timed alternately so background load hits both alike.
-The ratio of the fastest runs is printed as well: on a busy machine it is the least disturbed number.
+numpy via the environment, ``torch.set_num_threads`` for torch). dlkit's conv and pooling run their
+copies on one thread unless asked (``dlkit.functional.set_num_threads``, off by default: see
+``dlkit/functional/_threads.py``); its matrix products use the BLAS threads. Each case is the median
+of several repeats after a warm-up; the two libraries are timed alternately so background load hits
+both alike. The ratio of the fastest runs is printed as well: on a busy machine it is the least
+disturbed number.
 
-``--scaling`` adds dlkit against itself: the same step with conv and pooling on 1 thread and on
-``--threads`` threads (``dlkit.functional.set_num_threads``), alternated in one process — how much
-the batch split gains, independent of PyTorch's own threading (which suffers most on a busy machine).
+``--scaling`` adds dlkit against itself: the same step with conv and pooling on 1 thread and split
+over ``--threads`` threads, alternated in one process — what the opt-in batch split gains,
+independent of PyTorch's own threading (which suffers most on a busy machine).
 """
 import argparse
 import os
 import statistics
 import sys
-import time
 
+from alternate import time_alternately
 from same_threads import import_torch, limit_blas_threads
 
 
@@ -111,18 +114,6 @@ def check_same_training():
             sys.exit(f"step {step}: dlkit loss {dl_loss} != torch loss {t_loss}; not benchmarking")
 
 
-def times_of(dl_fn, torch_fn, repeats):
-    """All timings of each function, calling them alternately so background load hits both alike."""
-    dl_fn(), torch_fn()  # warm-up: first calls pay for allocation and lazy initialisation
-    dl_times, torch_times = [], []
-    for _ in range(repeats):
-        for fn, times in ((dl_fn, dl_times), (torch_fn, torch_times)):
-            start = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - start)
-    return dl_times, torch_times
-
-
 def main():
     check_same_training()
     rows = [
@@ -135,7 +126,7 @@ def main():
     print(f"{'case':58} {'dlkit ms':>9} {'torch ms':>9} {'ratio':>6} {'target':>12} "
           f"{'best-of ratio':>14}")
     for label, dl_fn, torch_fn, target in rows:
-        dl_times, torch_times = times_of(dl_fn, torch_fn, ARGS.repeats)
+        dl_times, torch_times = time_alternately(dl_fn, torch_fn, ARGS.repeats, same_loss=False)
         dl_t, torch_t = statistics.median(dl_times), statistics.median(torch_times)
         ratio = dl_t / torch_t
         goal = f"<={target:<4} {'ok' if ratio <= target else 'MISS'}" if target else ""
@@ -155,7 +146,7 @@ def print_scaling():
             set_num_threads(threads)
             return dlkit_step()
         return step
-    one, many = times_of(on(1), on(ARGS.threads), ARGS.repeats)
+    one, many = time_alternately(on(1), on(ARGS.threads), ARGS.repeats, same_loss=False)
     set_num_threads(ARGS.threads)
     print(f"dlkit step, conv/pooling on 1 thread: {statistics.median(one) * 1e3:.2f} ms, on "
           f"{ARGS.threads} threads: {statistics.median(many) * 1e3:.2f} ms -> speed-up "
