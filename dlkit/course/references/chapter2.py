@@ -7,7 +7,7 @@ Exercises: ``unbroadcast``, ``matmul_backward``, ``max_backward`` (max routes th
 import numpy as np
 
 from ...tensor import unbroadcast as engine_unbroadcast
-from ..checker import check_array_function, check_tensor_function, register
+from ..checker import AUTOGRAD, check_array_function, check_tensor_function, register
 from ..compare import Mismatch, assert_close
 
 
@@ -37,7 +37,7 @@ def matmul_backward(A, B, G):
     "check the shapes first: ∂L/∂A must be (n, k) like A, and ∂L/∂B (k, m) like B",
     "write C_ij = Σ_p A_ip B_pj and differentiate L by one entry A_ip: it touches a whole row of C",
     ("∂L/∂A_ip = Σ_j G_ij B_pj and ∂L/∂B_pj = Σ_i A_ip G_ij: read each sum as a product of G with B or A, "
-    "transposing whichever needs it")])
+    "transposing whichever needs it")], forbid=AUTOGRAD)
 def check_matmul_backward(answer):
     rng = np.random.default_rng(22)
     cases = []
@@ -58,7 +58,8 @@ def max_backward(x, upstream, axis):
     "max routes: only the entry that holds the maximum moved the output; every other entry gets 0",
     ("find the winners by comparing x with its maximum taken with keepdims=True; give upstream its "
     "reduced axis back (np.expand_dims) so that it broadcasts against x"),
-    "with ties, each winner gets the upstream divided by the number of winners along that axis"])
+    "with ties, each winner gets the upstream divided by the number of winners along that axis"],
+    forbid=AUTOGRAD)
 def check_max_backward(answer):
     rng = np.random.default_rng(25)
     tied = np.array([[3.0, 1.0, 3.0], [0.0, 2.0, 1.0], [5.0, 5.0, 5.0]])

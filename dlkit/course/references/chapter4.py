@@ -17,7 +17,7 @@ from ... import nn
 from ...data import DataLoader, TensorDataset
 from ...optim import SGD
 from ...tensor import Tensor
-from ..checker import call, register
+from ..checker import AUTOGRAD, call, register
 from ..compare import Mismatch, as_number, assert_close, assert_fraction, assert_gradient, assert_tensor
 
 
@@ -53,7 +53,7 @@ _BACKWARD_HINTS = {
     "every gradient has its variable's shape"),
     ("through a Linear layer: dW = dzᵀ·(its input), db sums dz over the rows, d(input) = dz·W; "
     "through the ReLU: keep the gradient only where z1 > 0"),
-])
+], forbid=AUTOGRAD)
 def check_two_layer_backward(answer):
     rng = np.random.default_rng(46)
     cases = []

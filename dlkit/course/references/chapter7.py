@@ -15,7 +15,7 @@ from ...data import load_digits
 from ...optim import Adam
 from ...random import manual_seed
 from ...tensor import Tensor
-from ..checker import call, register
+from ..checker import AUTOGRAD, call, register
 from ..compare import Mismatch, as_number, assert_close, assert_tensor
 
 _NO_CONV = ("dlkit.functional.conv2d", "dlkit.nn.Conv2d", "dlkit.functional.conv_transpose2d",
@@ -164,7 +164,7 @@ def check_conv_forward_naive(answer):
     ("accumulate with +=: one weight is used at every position of every image, so dw sums over n, i and "
     "j; one input pixel sits in several windows, so dx_pad collects several terms"),
     "db[f] sums dout[:, f] over the batch and both spatial axes; finally cut the padding off dx_pad",
-], forbid=_NO_CONV)
+], forbid=(*_NO_CONV, *AUTOGRAD))
 def check_conv_backward_naive(answer):
     rng = np.random.default_rng(71)
     for label, x, w, b, s, p in _conv_cases(rng):
@@ -266,7 +266,7 @@ def check_max_pool_forward(answer):
     ("find the winner's position with np.argmax over the flattened window and np.unravel_index; on a "
     "tie, PyTorch picks the first maximum (row by row), exactly what np.argmax returns"),
     "windows overlap when stride < kernel_size: add (+=) into dx, one entry can win several windows",
-], forbid=_NO_POOL)
+], forbid=(*_NO_POOL, *AUTOGRAD))
 def check_max_pool_backward(answer):
     rng = np.random.default_rng(74)
     for label, x, k, s in _pool_cases(rng):

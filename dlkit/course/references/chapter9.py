@@ -12,7 +12,7 @@ from ... import functional as F
 from ...nn.rnn_cell import lstm_step as dlkit_lstm_step
 from ...nn.rnn_cell import rnn_step as dlkit_rnn_step
 from ...tensor import Tensor
-from ..checker import call, check_tensor_function, register
+from ..checker import AUTOGRAD, call, check_tensor_function, register
 from ..compare import Mismatch, as_array, assert_close, assert_gradient, assert_tensor
 
 _RECURRENT = ("dlkit.nn.RNNCell", "dlkit.nn.RNN", "dlkit.nn.LSTMCell", "dlkit.nn.LSTM", "dlkit.nn.GRUCell",
@@ -77,7 +77,7 @@ _BPTT_HINTS = {
     ("go back one step at a time: δ₂ = G2 ⊙ (1 − h₂²); then ∂L/∂h₁ has TWO parts — h₁ is read by the "
      "loss directly and is also an input of step 2"),
     "a weight used at both steps gets the sum of both steps' contributions",
-])
+], forbid=AUTOGRAD)
 def check_bptt_two_steps(answer):
     rng = np.random.default_rng(92)
     cases = []
