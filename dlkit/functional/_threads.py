@@ -19,8 +19,6 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from threadpoolctl import ThreadpoolController
-
 _MIN_ELEMENTS_PER_THREAD = 65_536   # below this, handing work to a thread costs more than it saves
 _threads = None
 _pool = None
@@ -79,7 +77,8 @@ def over_batch(work, batch, elements):
                 if state["left"] == 0:
                     finished.set()
 
-    if _blas is None:
+    if _blas is None:   # imported here: only the opt-in split needs it
+        from threadpoolctl import ThreadpoolController
         _blas = ThreadpoolController().select(user_api="blas")
     with _blas.limit(limits=1):
         for _ in range(threads - 1):
