@@ -3,8 +3,9 @@
 Each window belongs to one sample and one channel, so pooling never mixes samples of a batch (and
 the work can split over the batch onto several threads, see ``_threads.py``).
 
-* max pooling keeps the largest entry of each window and remembers which kernel offset won (the
-  first one on ties, as PyTorch does); backward sends the window's gradient to that entry only.
+* max pooling keeps the largest entry of each window and remembers which kernel offset won (as
+  PyTorch does: the first one on ties, the last nan if the window has one); backward sends the
+  window's gradient to that entry only.
   ``return_indices=True`` also returns where each max came from, as a flat index into H·W.
 * average pooling takes the mean; backward shares the gradient equally among the window's entries.
   ``count_include_pad`` says whether padded zeros count in the mean's divisor.
@@ -65,17 +66,35 @@ def _max_pool_op(x, kernel, stride, padding, dilation, ceil_mode, return_indices
     over_batch(forward_part, n, xp.size)
 
     def winner_index(part, top):
-        """Which kernel offset holds each window's max: the first one on ties and the last nan
-        when the window has one (PyTorch's kernel keeps a value if ``v > max or isnan(v)``)."""
+        """Which kernel offset holds each window's max, as PyTorch's kernel picks it: it starts
+        from the window's first cell inside the image and moves on only if ``v > max or isnan(v)``
+        — so the first max on ties, the last nan if there is one, and for a window of -inf its
+        first cell inside the image (not the -inf padding)."""
         dtype = np.uint8 if len(offsets) <= 256 else np.int32
         index = np.full(top.shape, len(offsets) - 1, dtype=dtype)
         for k in reversed(range(len(offsets) - 1)):   # the last hit written is the first offset
             hit = part[offsets[k]] == top
             index -= hit * (index - k)   # index = k where hit (index > k, so no wrap-around)
+        all_minus_inf = np.isneginf(top)
+        if all_minus_inf.any():
+            first, inside = first_cell_inside()
+            np.copyto(index, first.astype(dtype), where=all_minus_inf & inside)
         if np.isnan(top).any():
             for k, where in enumerate(offsets):
                 np.putmask(index, np.isnan(part[where]), k)
         return index
+
+    def first_cell_inside():
+        """Per output position: the first kernel offset that lands inside the image (not in the
+        padding), and whether there is one (a window can lie wholly in padding, with dilation)."""
+        along = []
+        for size, out, s, d, k, before in zip(data.shape[2:], out_size, stride, dilation, kernel,
+                                              pads[::2]):
+            position = np.arange(out)[None, :] * s + np.arange(k)[:, None] * d - before
+            along.append((position >= 0) & (position < size))            # (k, out)
+        inside = along[0][:, None, :, None] & along[1][None, :, None, :]  # (kh, kw, H_out, W_out)
+        inside = inside.reshape(-1, *out_size)
+        return inside.argmax(axis=0), inside.any(axis=0)
 
     # Windows that do not overlap (stride ≥ span) each own their pixels: write, do not add.
     disjoint = all(s >= d * (k - 1) + 1 for s, d, k in zip(stride, dilation, kernel))
@@ -87,11 +106,16 @@ def _max_pool_op(x, kernel, stride, padding, dilation, ceil_mode, return_indices
         def backward_part(start, stop):
             part, g_part = grad[start:stop], g[start:stop]
             index = winner_index(xp[start:stop], best[start:stop])
+            finite = np.isfinite(g_part).all()   # else inf · 0 would put nan on the losers
             for k, where in enumerate(offsets):
-                if disjoint:
+                if finite and disjoint:
                     np.multiply(g_part, index == k, out=part[where])
+                    continue
+                share = g_part * (index == k) if finite else np.where(index == k, g_part, 0)
+                if disjoint:
+                    part[where] = share
                 else:
-                    part[where] += g_part * (index == k)
+                    part[where] += share
         over_batch(backward_part, n, xp.size)
         return (from2d(crop(grad, pads)),)
     out = Tensor._result(from2d(best), (x,), op, backward,

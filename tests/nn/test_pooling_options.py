@@ -89,6 +89,34 @@ def test_max_pool_window_with_nan_is_nan_and_sends_the_gradient_to_its_last_nan_
         np.testing.assert_array_equal(dl_x.grad, t_x.grad.numpy())
 
 
+def test_max_pool_window_of_minus_inf_picks_its_first_cell_inside_the_image_like_torch():
+    # The window [pad, -inf] ties padding with the image: PyTorch's kernel starts from the first cell
+    # inside the image, so index 0 gets the gradient (not the padding, which would lose it).
+    x = np.array([[[[-np.inf, 1.0, 2.0], [-np.inf, -np.inf, 3.0]]]])
+    for kernel, stride, padding, dilation in (((1, 2), (1, 2), (0, 1), 1), ((2, 2), 1, 1, 1), (2, 1, 1, 2)):
+        args = {"stride": stride, "padding": padding, "dilation": dilation, "return_indices": True}
+        dl_x, t_x = dlkit.Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        out, idx = F.max_pool2d(dl_x, kernel, **args)
+        t_out, t_idx = TF.max_pool2d(t_x, kernel, **args)
+        np.testing.assert_array_equal(out.data, t_out.detach().numpy())
+        np.testing.assert_array_equal(idx.data, t_idx.numpy())
+        out.sum().backward()
+        t_out.sum().backward()
+        np.testing.assert_array_equal(dl_x.grad, t_x.grad.numpy())
+
+
+@pytest.mark.parametrize("kernel, stride", [(2, 2), (3, 1)])
+def test_max_pool_sends_an_infinite_gradient_to_the_winner_only_like_torch(kernel, stride):
+    x = np.random.default_rng(5).standard_normal((1, 2, 5, 5))
+    dl_x, t_x = dlkit.Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    out, t_out = F.max_pool2d(dl_x, kernel, stride), TF.max_pool2d(t_x, kernel, stride)
+    g = np.full(out.shape, np.inf)
+    g[0, 0, 0, 0] = -np.inf
+    out.backward(g)
+    t_out.backward(torch.from_numpy(g))
+    np.testing.assert_array_equal(dl_x.grad, t_x.grad.numpy())   # 0, not inf · 0 = nan, elsewhere
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("kernel, stride, padding, dilation, ceil_mode", [
     (3, 2, 0, 1, True), (3, 2, 1, 2, True), (2, 1, 1, 1, False), (4, None, 2, 1, True)])
