@@ -64,6 +64,29 @@ def test_split_without_shuffling_fails():
     fails("ch10.train_val_test_split", in_order, "not shuffled")
 
 
+def test_split_with_each_set_sorted_passes():
+    # Order within a set does not matter; which examples it holds does.
+    passes("ch10.train_val_test_split", lambda *args: tuple(np.sort(p) for p in split_right(*args)))
+
+
+def test_split_drawing_sets_with_choice_then_setdiff_passes():
+    def choice_then_setdiff(n, vf, tf, seed):
+        rng = np.random.default_rng(seed)
+        test = rng.choice(n, round(tf * n), replace=False)
+        val = rng.choice(np.setdiff1d(np.arange(n), test), round(vf * n), replace=False)
+        return np.setdiff1d(np.arange(n), np.concatenate([test, val])), val, test   # train comes out sorted
+    passes("ch10.train_val_test_split", choice_then_setdiff)
+
+
+def test_split_of_reversed_blocks_fails():
+    def reversed_blocks(n, vf, tf, seed):
+        n_val, n_test = round(vf * n), round(tf * n)
+        test = np.random.default_rng(seed).permutation(n)[:n_test]
+        rest = np.setdiff1d(np.arange(n), test)[::-1]
+        return rest[n_val:], rest[:n_val], test
+    fails("ch10.train_val_test_split", reversed_blocks, "not shuffled")
+
+
 def test_split_shuffling_only_the_test_set_fails():
     def test_only_shuffled(n, vf, tf, seed):
         n_val, n_test = round(vf * n), round(tf * n)

@@ -6,6 +6,8 @@ their true class), ``hyperparameter_search`` (choose on validation, touch the te
 ``to_sequential_state_dict`` (a hand-written MLP's weights under PyTorch's keys and layout) and
 ``train_reproducibly`` (the same seed gives the same weights, bit for bit).
 """
+import itertools
+
 import numpy as np
 
 from ... import nn
@@ -95,11 +97,14 @@ def check_train_val_test_split(answer):
                            + (f"; indices {twice.tolist()} are in more than one set" if len(twice) else ""),
                            "an example in two sets (say train and test) means the test score is no longer "
                            "an honest estimate: shuffle once, then cut")
-        for part, name in zip(parts, ("training", "validation", "test")):
-            if n >= 37 and len(part) >= 5 and np.all(np.diff(part) > 0):
-                raise Mismatch(f"train_val_test_split({args}): the {name} indices are in increasing order — "
-                               "they were not shuffled", "files are often sorted (by class, by date): shuffle "
-                               "all n indices once, before cutting")
+        names = ("training", "validation", "test")
+        for (a, first), (b, second) in itertools.combinations(zip(parts, names), 2):
+            if min(len(a), len(b)) >= 10 and (a.max() < b.min() or b.max() < a.min()):
+                low, high = (first, second) if a.max() < b.min() else (second, first)
+                raise Mismatch(f"train_val_test_split({args}): every {low} index is smaller than every {high} "
+                               "index — the sets are blocks of the original order, so it was not shuffled",
+                               "files are often sorted (by class, by date): shuffle all n indices once, "
+                               "before cutting")
         again = call(answer, n, vf, tf, 3)
         if not all(np.array_equal(a, b) for a, b in zip(parts, again)):
             raise Mismatch(f"train_val_test_split({args}) gave different indices when called twice with the same "
