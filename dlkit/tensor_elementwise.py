@@ -69,16 +69,19 @@ class ElementwiseOps:
 
     def sigmoid(self):
         # 1/(1 + e⁻ᵃ) keeps tiny results to full precision (the old 0.5·(tanh(a/2) + 1) rounded
-        # them to 0 below a ≈ −17 in float32). Below −log(max float), e⁻ᵃ overflows to inf and σ
-        # comes out 0: it underflows there anyway (PyTorch gives 0 or a subnormal). Clamping a
-        # first cost a quarter of σ's time (np.minimum with a scalar is numpy's slow loop).
+        # them to 0 below a ≈ −17 in float32). Below −log(max float) (−88.7 in float32, −709.8 in
+        # float64) e⁻ᵃ overflows to inf and σ comes out 0, where PyTorch gives a subnormal (< 3e-39
+        # in float32) or 0. Clamping a first cost a quarter of σ's time (np.minimum with a scalar
+        # is numpy's slow loop). float16 is computed in float32 and rounded, as PyTorch does.
         # Written into one buffer with out= (no temporaries): σ is the hot op of an LSTM.
         a = self.data if self.data.dtype.kind == "f" else self.data.astype(np.float64)
-        data = np.negative(a, out=np.empty_like(a))  # out= keeps a 0-d result an array
+        work = a.astype(np.float32) if a.dtype == np.float16 else a
+        data = np.negative(work, out=np.empty_like(work))  # out= keeps a 0-d result an array
         with np.errstate(over="ignore", under="ignore"):
             np.exp(data, out=data)
-        data += 1.0
-        np.reciprocal(data, out=data)
+            data += 1.0
+            np.reciprocal(data, out=data)
+            data = data.astype(a.dtype, copy=False)
 
         def backward(g):
             return (g * data * (1 - data),)

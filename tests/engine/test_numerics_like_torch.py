@@ -9,6 +9,15 @@ from dlkit import DataTypeError, Tensor
 TORCH_DTYPE = {np.float32: torch.float32, np.float64: torch.float64}
 
 
+def test_float16_sigmoid_is_computed_in_float32_and_rounded_like_torch():
+    x = np.concatenate([np.linspace(-30, 30, 2401), [-np.inf, -1e4, -17.3, -12.0, -11.1, np.inf]])
+    x = x.astype(np.float16)
+    with np.errstate(all="raise"):        # no underflow or overflow warnings on the way
+        ours = Tensor(x).sigmoid().data
+    assert ours.dtype == np.float16
+    np.testing.assert_array_equal(ours, torch.sigmoid(torch.from_numpy(x)).numpy())
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("name", ["sigmoid", "logsigmoid"])
 def test_sigmoid_and_logsigmoid_are_accurate_for_every_input_like_torch(dtype, name):
