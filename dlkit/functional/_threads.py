@@ -14,6 +14,7 @@ data then sits in the other core's cache. The small CNN step (``benchmarks/bench
 0.71–0.97x; only first layers (1–3 input channels) gained, 1.08–1.23x. Matrix products still use
 every core through BLAS. ``set_num_threads(n)`` or ``DLKIT_NUM_THREADS=n`` turns the split on.
 """
+import contextlib
 import itertools
 import os
 import threading
@@ -23,6 +24,9 @@ _MIN_ELEMENTS_PER_THREAD = 65_536   # below this, handing work to a thread costs
 _threads = None
 _pool = None
 _blas = None     # threadpoolctl's handle on the loaded BLAS libraries, made on first use
+_blas_lock = threading.Lock()
+_blas_users = 0  # how many batch splits are running now (see blas_on_one_thread)
+_blas_restore = None
 
 
 def get_num_threads():
@@ -53,7 +57,7 @@ def over_batch(work, batch, elements):
     the next free slice: on a busy machine a thread that starts late simply takes fewer slices,
     instead of making everyone wait for its fixed half.
     """
-    global _pool, _blas
+    global _pool
     threads = min(get_num_threads(), batch, max(1, elements // _MIN_ELEMENTS_PER_THREAD))
     if threads <= 1:
         work(0, batch)
@@ -77,13 +81,32 @@ def over_batch(work, batch, elements):
                 if state["left"] == 0:
                     finished.set()
 
-    if _blas is None:   # imported here: only the opt-in split needs it
-        from threadpoolctl import ThreadpoolController
-        _blas = ThreadpoolController().select(user_api="blas")
-    with _blas.limit(limits=1):
+    with blas_on_one_thread():
         for _ in range(threads - 1):
             _pool.submit(take_slices)
         take_slices()
         finished.wait()
     if state["error"] is not None:
         raise state["error"]
+
+
+@contextlib.contextmanager
+def blas_on_one_thread():
+    """Hold BLAS to one thread while the body runs. BLAS's thread count belongs to the whole
+    process, so when several Python threads split batches at once, the first to enter lowers it
+    and the last to leave restores it (a count under a lock), never leaving it at one."""
+    global _blas, _blas_users, _blas_restore
+    with _blas_lock:
+        if _blas is None:   # imported here: only the opt-in split needs it
+            from threadpoolctl import ThreadpoolController
+            _blas = ThreadpoolController().select(user_api="blas")
+        if _blas_users == 0:
+            _blas_restore = _blas.limit(limits=1)
+        _blas_users += 1
+    try:
+        yield
+    finally:
+        with _blas_lock:
+            _blas_users -= 1
+            if _blas_users == 0:
+                _blas_restore.restore_original_limits()

@@ -176,22 +176,57 @@ def test_threads_give_the_same_numbers_as_one_thread():
         np.testing.assert_allclose(one, many, rtol=1e-12, atol=1e-12)
 
 
-def test_the_batch_split_holds_blas_to_one_thread_and_gives_it_back():
+def blas_threads():
     from threadpoolctl import threadpool_info
+    return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+
+
+@pytest.fixture
+def split_over_two_threads_with_blas_on_two():
+    from threadpoolctl import ThreadpoolController
 
     from dlkit.functional import _threads
-
-    def blas_threads():
-        return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
-    outside, seen = blas_threads(), []
     before = _threads.get_num_threads()
+    _threads.set_num_threads(2)
+    # BLAS on 2 threads whatever the environment says, so that "held to one" can be seen
+    limiter = ThreadpoolController().select(user_api="blas").limit(limits=2)
     try:
-        _threads.set_num_threads(2)
-        _threads.over_batch(lambda start, stop: seen.append(blas_threads()), 8, 10**9)
+        assert blas_threads() and all(n == 2 for n in blas_threads())
+        yield _threads
     finally:
         _threads.set_num_threads(before)
-    assert len(seen) == 4 and all(threads == [1] * len(outside) for threads in seen), seen
-    assert blas_threads() == outside
+        limiter.restore_original_limits()
+
+
+def test_the_batch_split_holds_blas_to_one_thread_and_gives_it_back(split_over_two_threads_with_blas_on_two):
+    seen = []
+    split_over_two_threads_with_blas_on_two.over_batch(lambda start, stop: seen.append(blas_threads()), 8,
+                                                       10**9)
+    assert len(seen) == 4 and all(threads == [1] * len(threads) for threads in seen), seen
+    assert all(n == 2 for n in blas_threads())
+
+
+def test_batch_splits_running_at_once_leave_blas_as_it_was():
+    import threading
+
+    from dlkit.functional import _threads
+    x = dlkit.Tensor(np.random.default_rng(0).standard_normal((16, 8, 32, 32)))
+    w = dlkit.Tensor(np.random.default_rng(1).standard_normal((8, 8, 3, 3)))
+    before, split = blas_threads(), _threads.get_num_threads()
+
+    def convolve():
+        for _ in range(30):
+            conv2d(x, w, padding=1)
+    _threads.set_num_threads(2)
+    try:
+        workers = [threading.Thread(target=convolve) for _ in range(2)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+    finally:
+        _threads.set_num_threads(split)
+    assert blas_threads() == before
 
 
 def test_conv_and_pooling_run_on_one_thread_unless_asked():
