@@ -17,6 +17,12 @@ def matmul_by_autograd(A, B, G):
     return a.grad, b.grad
 
 
+def matmul_by_jacobians(A, B, G):
+    from dlkit.gradcheck import analytic_jacobians
+    ja, jb = analytic_jacobians(lambda a, b: a @ b, grads(A, B))
+    return (G.ravel() @ ja).reshape(A.shape), (G.ravel() @ jb).reshape(B.shape)
+
+
 def max_by_stepping(x, upstream, axis):
     (t,) = grads(x)
     for _ in t.amax(dim=axis).backward_steps(upstream):
@@ -79,6 +85,7 @@ def bptt_by_autograd(x1, x2, h0, W_ih, W_hh, b, G1, G2):
 
 @pytest.mark.parametrize("name, answer, used", [
     ("ch2.matmul_backward", matmul_by_autograd, "Tensor.backward"),
+    ("ch2.matmul_backward", matmul_by_jacobians, "analytic_jacobians"),
     ("ch2.max_backward", max_by_stepping, "Tensor.backward_steps"),
     ("ch3.cross_entropy_grad", cross_entropy_by_differences, "numerical_gradient"),
     ("ch4.two_layer_backward", two_layer_by_autograd, "Tensor.backward"),
