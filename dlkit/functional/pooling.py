@@ -114,8 +114,9 @@ def _max_pool_op(x, kernel, stride, padding, dilation, ceil_mode, return_indices
                 share = g_part * (index == k) if finite else np.where(index == k, g_part, 0)
                 if disjoint:
                     part[where] = share
-                else:
-                    part[where] += share
+                else:   # inf + (−inf) from two windows is nan, as in PyTorch: no warning for it
+                    with np.errstate(invalid="ignore"):
+                        part[where] += share
         over_batch(backward_part, n, xp.size)
         return (from2d(crop(grad, pads)),)
     out = Tensor._result(from2d(best), (x,), op, backward,
