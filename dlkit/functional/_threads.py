@@ -11,7 +11,7 @@ one pool of workers.
 handing a slice to a sleeping thread and waiting for it costs about 80 µs per op, and the slices'
 data then sits in the other core's cache. The small CNN step (``benchmarks/bench_cnn.py
 --scaling``) ran 0.90–0.98x as fast on 2 threads as on 1, conv layers with 16–32 input channels
-0.71–0.97x; only first layers (1–3 input channels) gained, 1.08–1.23x. Matrix products still use
+0.71–0.97x; only first layers with 3 input channels gained, 1.08–1.23x. Matrix products still use
 every core through BLAS. ``set_num_threads(n)`` or ``DLKIT_NUM_THREADS=n`` turns the split on.
 """
 import contextlib
