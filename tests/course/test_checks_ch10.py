@@ -7,26 +7,10 @@ answers here are written independently of dlkit's references (torch confirms the
 import numpy as np
 import pytest
 import torch
+from expect import fails, passes, stub
 
 import dlkit
 from dlkit import nn, optim
-from dlkit.course import run_check
-
-
-def passes(name, answer):
-    result = run_check(name, answer)
-    assert result.passed, f"{name} failed a right answer: {result}"
-
-
-def fails(name, answer, *fragments):
-    result = run_check(name, answer)
-    assert not result.passed, f"{name} passed a wrong answer: {result}"
-    for fragment in fragments:
-        assert fragment in str(result), f"{fragment!r} not in {str(result)!r}"
-
-
-def stub(*args, **kwargs):
-    raise NotImplementedError
 
 
 @pytest.mark.parametrize("name", ["ch10.train_val_test_split", "ch10.confusion_matrix", "ch10.worst_mistakes",

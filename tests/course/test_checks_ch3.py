@@ -1,16 +1,10 @@
 """Chapter 3's checks catch the plausible wrong answers a learner really writes (each test must fail
 the check), and say what is wrong in terms of the exercise."""
 import numpy as np
+from expect import fails
 
 import dlkit
 from dlkit.course import run_check
-
-
-def fails(name, answer, *fragments):
-    result = run_check(name, answer)
-    assert not result.passed, f"{name} passed a wrong answer: {result}"
-    for fragment in fragments:
-        assert fragment in str(result), f"{fragment!r} not in {str(result)!r}"
 
 
 def test_softmax_that_subtracts_the_global_max_fails_on_rows_of_different_scales():

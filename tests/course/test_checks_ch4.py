@@ -3,17 +3,11 @@ the check), and their messages point at the real problem."""
 from itertools import pairwise
 
 import numpy as np
+from expect import fails
 
 import dlkit
 from dlkit import nn
 from dlkit.course import run_check
-
-
-def fails(name, answer, *fragments):
-    result = run_check(name, answer)
-    assert not result.passed, f"{name} passed a wrong answer: {result}"
-    for fragment in fragments:
-        assert fragment in str(result), f"{fragment!r} not in {str(result)!r}"
 
 
 def linear_class(init):

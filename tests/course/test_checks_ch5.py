@@ -4,22 +4,10 @@ import math
 
 import numpy as np
 import pytest
+from expect import fails, passes
 
 from dlkit import optim
-from dlkit.course import run_check
 from dlkit.course.references.chapter5 import schedule_lrs
-
-
-def fails(name, answer, *fragments):
-    result = run_check(name, answer)
-    assert not result.passed, f"{name} passed a wrong answer: {result}"
-    for fragment in fragments:
-        assert fragment in str(result), f"{fragment!r} not in {str(result)!r}"
-
-
-def passes(name, answer):
-    result = run_check(name, answer)
-    assert result.passed, str(result)
 
 
 # -- SGD with momentum ---------------------------------------------------------------------------------

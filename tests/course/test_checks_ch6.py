@@ -2,26 +2,10 @@
 float32) and fail the stubs and the mistakes learners really make, with messages that name them."""
 import numpy as np
 import pytest
+from expect import fails, passes, stub
 
 import dlkit
 from dlkit import nn
-from dlkit.course import run_check
-
-
-def passes(name, answer):
-    result = run_check(name, answer)
-    assert result.passed, f"{name} failed a right answer: {result}"
-
-
-def fails(name, answer, *fragments):
-    result = run_check(name, answer)
-    assert not result.passed, f"{name} passed a wrong answer: {result}"
-    for fragment in fragments:
-        assert fragment in str(result), f"{fragment!r} not in {str(result)!r}"
-
-
-def stub(*args, **kwargs):
-    raise NotImplementedError("replace this line with your code")
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -6,22 +6,10 @@ here are written independently of dlkit (plain numpy loops; torch confirms the t
 import numpy as np
 import pytest
 import torch
+from expect import fails, passes
 
 import dlkit
 from dlkit import nn
-from dlkit.course import run_check
-
-
-def passes(name, answer):
-    result = run_check(name, answer)
-    assert result.passed, f"{name} failed a right answer: {result}"
-
-
-def fails(name, answer, *fragments):
-    result = run_check(name, answer)
-    assert not result.passed, f"{name} passed a wrong answer: {result}"
-    for fragment in fragments:
-        assert fragment in str(result), f"{fragment!r} not in {str(result)!r}"
 
 
 # --- output size -------------------------------------------------------------------------------------

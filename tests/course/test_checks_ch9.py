@@ -5,23 +5,11 @@ gradients, Tensor ops for the layers); each wrong answer is one plausible slip.
 """
 import numpy as np
 import pytest
+from expect import fails, passes
 
 import dlkit
 from dlkit import functional as F
 from dlkit import nn
-from dlkit.course import run_check
-
-
-def passes(name, answer):
-    result = run_check(name, answer)
-    assert result.passed, f"{name} rejected a right answer: {result}"
-
-
-def fails(name, answer, *fragments):
-    result = run_check(name, answer)
-    assert not result.passed, f"{name} passed a wrong answer: {result}"
-    for fragment in fragments:
-        assert fragment in str(result), f"{fragment!r} not in {str(result)!r}"
 
 
 # 1. rnn_step --------------------------------------------------------------------------------------
