@@ -20,19 +20,16 @@ disturbed number.
 over ``--threads`` threads, alternated in one process — what the opt-in batch split gains,
 independent of PyTorch's own threading (which suffers most on a busy machine).
 """
-import argparse
 import os
 import statistics
 import sys
 
 from alternate import time_alternately
-from same_threads import import_torch, limit_blas_threads
+from same_threads import bench_parser, import_torch, limit_blas_threads
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--repeats", type=int, default=30)
+    parser = bench_parser(__doc__, repeats=30)
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--scaling", action="store_true",
                         help="also time dlkit's step on 1 thread against --threads threads")

@@ -14,20 +14,17 @@ Each case is timed as the median of several repeats after a warm-up.
 times case (a) on both engines alternately in this process: the ratio this/baseline shows what an
 engine change costs per op, with background load hitting both sides alike.
 """
-import argparse
 import itertools
 import os
 import statistics
 import sys
 import time
 
-from same_threads import import_torch, limit_blas_threads
+from same_threads import bench_parser, import_torch, limit_blas_threads
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--repeats", type=int, default=15)
+    parser = bench_parser(__doc__, repeats=15)
     parser.add_argument("--baseline", help="another checkout's root: compare its engine's per-op cost")
     return parser.parse_args()
 

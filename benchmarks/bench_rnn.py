@@ -12,23 +12,14 @@ as in torch); torch runs a fused LSTM kernel. Both get the
 same number of threads; the libraries are timed alternately and the medians compared (the ratio of
 the fastest runs is printed too: on a busy machine it is the least disturbed number).
 """
-import argparse
 import os
 import statistics
 import sys
 
 from alternate import time_alternately
-from same_threads import import_torch, limit_blas_threads
+from same_threads import bench_parser, import_torch, limit_blas_threads
 
-
-def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--repeats", type=int, default=20)
-    return parser.parse_args()
-
-
-ARGS = parse_args()
+ARGS = bench_parser(__doc__, repeats=20).parse_args()
 limit_blas_threads(ARGS.threads)  # before numpy loads its BLAS
 
 import numpy as np

@@ -3,6 +3,7 @@
 Shared by every benchmark. ``limit_blas_threads`` must run before numpy is imported: numpy's BLAS
 reads these variables once, when it loads.
 """
+import argparse
 import os
 import sys
 
@@ -22,3 +23,12 @@ def import_torch(threads):
         sys.exit("benchmarks need PyTorch: pip install torch==2.13.0")
     torch.set_num_threads(threads)
     return torch
+
+
+def bench_parser(doc, repeats):
+    """The options every alternating benchmark has: ``--threads`` (default: all cores) and
+    ``--repeats``; a benchmark adds its own before ``parse_args()``."""
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--repeats", type=int, default=repeats)
+    return parser
