@@ -1,4 +1,5 @@
 """Time two equivalent steps alternately, so background load hits both libraries alike."""
+import statistics
 import time
 
 
@@ -15,3 +16,12 @@ def time_alternately(a, b, repeats, same_loss=True):
             step()
             record.append(time.perf_counter() - start)
     return times
+
+
+def print_ratio(ours, theirs, target):
+    """One result line: both medians (ms), their ratio against ``target`` and the fastest runs' ratio
+    (on a busy machine the least disturbed number)."""
+    median_ours, median_theirs = statistics.median(ours), statistics.median(theirs)
+    print(f"    dlkit {median_ours * 1e3:8.2f} ms   torch {median_theirs * 1e3:8.2f} ms   "
+          f"ratio {median_ours / median_theirs:5.2f}x   (fastest runs: {min(ours) / min(theirs):5.2f}x)"
+          f"   (target <= {target:g}x)")

@@ -13,10 +13,9 @@ same number of threads; the libraries are timed alternately and the medians comp
 the fastest runs is printed too: on a busy machine it is the least disturbed number).
 """
 import os
-import statistics
 import sys
 
-from alternate import time_alternately
+from alternate import print_ratio, time_alternately
 from same_threads import bench_parser, import_torch, limit_blas_threads
 
 ARGS = bench_parser(__doc__, repeats=20).parse_args()
@@ -84,13 +83,10 @@ def main():
     x = rng.standard_normal((STEPS, BATCH, INPUTS)).astype(np.float32)
     y = rng.integers(0, CLASSES, BATCH)
     ours, theirs = time_alternately(*make_steps(x, y), ARGS.repeats)
-    median_ours, median_theirs = statistics.median(ours), statistics.median(theirs)
     print(f"threads={ARGS.threads}  numpy {np.__version__}  torch {torch.__version__}  float32")
     print(f"LSTM({INPUTS}, {HIDDEN}) over {STEPS} steps, batch {BATCH}: training step "
           "(forward, CrossEntropyLoss, backward, Adam)")
-    print(f"    dlkit {median_ours * 1e3:8.2f} ms   torch {median_theirs * 1e3:8.2f} ms   "
-          f"ratio {median_ours / median_theirs:5.2f}x   (fastest runs: {min(ours) / min(theirs):5.2f}x)"
-          "   (target <= 2x)")
+    print_ratio(ours, theirs, target=2)
 
 
 if __name__ == "__main__":

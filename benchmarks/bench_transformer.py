@@ -12,10 +12,9 @@ Both get the same number of threads; the libraries are timed alternately and the
 (the ratio of the fastest runs is printed too: on a busy machine it is the least disturbed number).
 """
 import os
-import statistics
 import sys
 
-from alternate import time_alternately
+from alternate import print_ratio, time_alternately
 from same_threads import bench_parser, import_torch, limit_blas_threads
 
 ARGS = bench_parser(__doc__, repeats=20).parse_args()
@@ -71,14 +70,11 @@ def main():
     x = rng.standard_normal((BATCH, TOKENS, D_MODEL)).astype(np.float32)
     y = rng.integers(0, CLASSES, BATCH)
     ours, theirs = time_alternately(*make_steps(x, y), ARGS.repeats)
-    median_ours, median_theirs = statistics.median(ours), statistics.median(theirs)
     print(f"threads={ARGS.threads}  numpy {np.__version__}  torch {torch.__version__}  float32")
     print(f"TransformerEncoder: {LAYERS} layers, d_model {D_MODEL}, {HEADS} heads, feed-forward "
           f"{FEEDFORWARD}, batch {BATCH} x {TOKENS} tokens: training step (forward, CrossEntropyLoss, "
           "backward, Adam)")
-    print(f"    dlkit {median_ours * 1e3:8.2f} ms   torch {median_theirs * 1e3:8.2f} ms   "
-          f"ratio {median_ours / median_theirs:5.2f}x   (fastest runs: {min(ours) / min(theirs):5.2f}x)"
-          "   (target <= 2x)")
+    print_ratio(ours, theirs, target=2)
 
 
 if __name__ == "__main__":
