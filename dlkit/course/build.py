@@ -92,18 +92,24 @@ def exercise_text(solution_path):
     return nbformat.writes(make_exercise_notebook(solution)) + "\n"
 
 
+def solution_notebooks(solutions_dir, who):
+    """Every ``*.ipynb`` in ``solutions_dir``, sorted; ``who`` (the command) names itself if none."""
+    solutions_dir = Path(solutions_dir)
+    solutions = sorted(solutions_dir.glob("*.ipynb"))
+    if not solutions:
+        raise FileNotFoundError(f"{who}: no notebooks found in {solutions_dir.resolve()}")
+    return solutions
+
+
 def build_exercises(solutions_dir="solutions", exercises_dir="exercises", check_only=False):
     """Write ``exercises/NAME.ipynb`` for every ``solutions/NAME.ipynb``.
 
     With ``check_only=True`` nothing is written; the paths of exercise notebooks that are missing or
     differ from what would be generated are returned (an empty list means all are up to date).
     """
-    solutions_dir, exercises_dir = Path(solutions_dir), Path(exercises_dir)
-    solutions = sorted(solutions_dir.glob("*.ipynb"))
-    if not solutions:
-        raise FileNotFoundError(f"build-exercises: no notebooks found in {solutions_dir.resolve()}")
+    exercises_dir = Path(exercises_dir)
     changed = []
-    for path in solutions:
+    for path in solution_notebooks(solutions_dir, "build-exercises"):
         target = exercises_dir / path.name
         text = exercise_text(path)
         if target.exists() and target.read_text(encoding="utf-8") == text:

@@ -20,7 +20,7 @@ student notebooks nbgrader releases have the same cells and sources as ``exercis
 import re
 from pathlib import Path
 
-from .build import BEGIN, STUB
+from .build import BEGIN, STUB, solution_notebooks
 
 CHECK_CALL = re.compile(r'^\s*check\(\s*"(ch\d+\.\w+)"\s*,\s*(\w+)\s*\)\s*$', re.MULTILINE)
 CONFIG = f'''# nbgrader settings for the dlkit course (written by `python -m dlkit.course nbgrader-source`).
@@ -80,12 +80,9 @@ def write_nbgrader_course(solutions_dir="solutions", course_dir="course", points
     """
     import nbformat
 
-    solutions_dir, course_dir = Path(solutions_dir), Path(course_dir)
-    solutions = sorted(solutions_dir.glob("*.ipynb"))
-    if not solutions:
-        raise FileNotFoundError(f"nbgrader-source: no notebooks found in {solutions_dir.resolve()}")
+    course_dir = Path(course_dir)
     written = []
-    for path in solutions:
+    for path in solution_notebooks(solutions_dir, "nbgrader-source"):
         target = course_dir / "source" / assignment_name(path) / path.name
         target.parent.mkdir(parents=True, exist_ok=True)
         notebook = graded_notebook(nbformat.read(str(path), as_version=4), points)
