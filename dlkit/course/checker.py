@@ -50,6 +50,16 @@ class Check:
         return self.name.split(".", 1)[-1]
 
 
+def twin_models(make, rng):
+    """Two models from ``make()`` with the same random weights (scale 0.5, drawn from ``rng``): one
+    for the learner's training step, one for the reference step, so their losses can be compared."""
+    models = [make(), make()]
+    state = {name: rng.standard_normal(p.shape) * 0.5 for name, p in models[0].named_parameters()}
+    for model in models:
+        model.load_state_dict(state)
+    return models
+
+
 # The engine's own gradients: what an exercise that asks for a gradient "by hand" forbids.
 AUTOGRAD = ("dlkit.Tensor.backward", "dlkit.Tensor.backward_steps", "dlkit.gradcheck.numerical_gradient",
             "dlkit.gradcheck.analytic_jacobians")

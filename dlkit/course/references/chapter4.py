@@ -17,7 +17,7 @@ from ... import nn
 from ...data import DataLoader, TensorDataset
 from ...optim import SGD
 from ...tensor import Tensor
-from ..checker import AUTOGRAD, call, register
+from ..checker import AUTOGRAD, call, register, twin_models
 from ..compare import Mismatch, as_number, assert_close, assert_fraction, assert_gradient, assert_tensor
 
 
@@ -225,11 +225,7 @@ def train_step(model, loss_fn, optimizer, X, y):
 
 
 def _twin_models(rng):
-    models = [nn.Sequential(nn.Linear(4, 5), nn.ReLU(), nn.Linear(5, 3)) for _ in range(2)]
-    state = {name: rng.standard_normal(p.shape) * 0.5 for name, p in models[0].named_parameters()}
-    for model in models:
-        model.load_state_dict(state)
-    return models
+    return twin_models(lambda: nn.Sequential(nn.Linear(4, 5), nn.ReLU(), nn.Linear(5, 3)), rng)
 
 
 @register("ch4.train_step", hints=[

@@ -11,7 +11,7 @@ import numpy as np
 from ... import nn
 from ...optim import Adam
 from ...tensor import Tensor, no_grad
-from ..checker import call, check_tensor_function, register
+from ..checker import call, check_tensor_function, register, twin_models
 from ..compare import Mismatch, as_array, as_number, assert_close, assert_tensor
 
 
@@ -286,11 +286,7 @@ def check_corrupt(answer):
 
 # -- 6. one denoising training step -----------------------------------------------------------------
 def _twin_autoencoders(rng):
-    models = [nn.Sequential(nn.Linear(6, 4), nn.ReLU(), nn.Linear(4, 6)) for _ in range(2)]
-    state = {name: rng.standard_normal(p.shape) * 0.5 for name, p in models[0].named_parameters()}
-    for model in models:
-        model.load_state_dict(state)
-    return models
+    return twin_models(lambda: nn.Sequential(nn.Linear(6, 4), nn.ReLU(), nn.Linear(4, 6)), rng)
 
 
 @register("ch8.denoising_step", hints=[
