@@ -257,6 +257,17 @@ def test_max_pool_forward_right_answer_passes():
     passes("ch7.max_pool_forward", lambda x, k, s: pool_forward_loops(x.astype(np.float32), k, s))
 
 
+def test_max_pool_forward_rounding_the_window_count_up_fails():
+    def ceil_mode(x, k, s):   # keeps a last, partial window where the stride leaves pixels out
+        n, c, h, w = x.shape
+        out = np.empty((n, c, -(-(h - k) // s) + 1, -(-(w - k) // s) + 1))
+        for i in range(out.shape[2]):
+            for j in range(out.shape[3]):
+                out[:, :, i, j] = x[:, :, i * s:i * s + k, j * s:j * s + k].max(axis=(2, 3))
+        return out
+    fails("ch7.max_pool_forward", ceil_mode, "expected shape (1, 2, 2, 2)")
+
+
 def test_max_pool_forward_with_the_mean_fails():
     def mean_pool(x, k, s):
         _n, _c, h, w = x.shape

@@ -244,6 +244,9 @@ def _pool_cases(rng):
                   rng.integers(0, 3, (2, 2, 4, 6)).astype(np.float64), 2, 2))
     cases.append(("x of small integers with ties, 3×3 windows, stride 1",
                   rng.integers(0, 2, (1, 1, 5, 5)).astype(np.float64), 3, 1))
+    # stride leaves the last row and column in no window: the output is 2×2 (floor), not 3×3
+    cases.append(("x (1, 2, 5, 5), 2×2 windows, stride 2 (the last row and column are in no window)",
+                  rng.standard_normal((1, 2, 5, 5)), 2, 2))
     return cases
 
 
@@ -258,7 +261,7 @@ def check_max_pool_forward(answer):
         assert_close(got.data if isinstance(got, Tensor) else got, max_pool_forward(x, k, s),
                      f"your max-pool (on {label})",
                      "take the maximum over the two window axes only, per image and channel")
-    return "5 cases passed"
+    return "6 cases passed"
 
 
 @register("ch7.max_pool_backward", hints=[
@@ -281,15 +284,16 @@ def check_max_pool_backward(answer):
             got_sum, routed = float(np.sum(got)), float(np.sum(dout))
             if not np.isclose(got_sum, routed):
                 hint = (f"your dx sums to {got_sum:.4g} but the windows' gradients sum to {routed:.4g}: "
-                        "each window sends its gradient to exactly one entry — on a tie only the first "
-                        "maximum gets it, not every entry equal to the maximum")
+                        "each window sends its gradient to exactly one entry, once — on a tie only the "
+                        "first maximum gets it; where windows overlap, an entry that wins several adds "
+                        "them all (+= in a loop, or np.add.at: dx[idx] += dout drops repeated indices)")
             elif np.count_nonzero(got) > np.count_nonzero(expected):
                 hint = ("only the winning entry of a window gets its gradient; the others get 0 (the max "
                         "does not depend on them)")
         assert_close(got, expected, "your dx" + on,
                      hint or "route each dout[n, c, i, j] to the first maximum of its window, and add "
                              "(+=) where windows overlap")
-    return "5 cases passed (overlapping windows and ties)"
+    return "6 cases passed (overlapping windows, ties, a stride that leaves pixels out)"
 
 
 def _small_cnn_parameter_count():
