@@ -21,6 +21,7 @@ from .hints import hints_enabled, more_help, register_hints
 from .isolation import (
     CheckTimeout,
     ForbiddenCall,
+    applies,
     can_interrupt,
     clean_session,
     forbidden,
@@ -61,8 +62,10 @@ def twin_models(make, rng):
 
 
 # The engine's own gradients: what an exercise that asks for a gradient "by hand" forbids.
+# PyTorch's count too once a learner has imported it (see isolation.applies).
 AUTOGRAD = ("dlkit.Tensor.backward", "dlkit.Tensor.backward_steps", "dlkit.gradcheck.numerical_gradient",
-            "dlkit.gradcheck.analytic_jacobians")
+            "dlkit.gradcheck.analytic_jacobians", "torch.Tensor.backward", "torch.autograd.backward",
+            "torch.autograd.grad")
 
 
 def register(name, hint=None, *, hints=None, forbid=(), forbid_subclass_of=(), timeout=None):
@@ -164,7 +167,7 @@ def _judge(spec, answer):
         return CheckResult(name, False, f"write it yourself: this exercise asks you to build {spec.thing} "
                            f"without subclassing dlkit's {_short(parent)}",
                            "subclass dlkit.nn.Module and create the parameters yourself")
-    for path in spec.forbid:
+    for path in filter(applies, spec.forbid):
         resolve(path)  # a typo in a check's forbid list is the check author's error, raised here
     seconds = _limit(spec)
     calls = []
@@ -212,8 +215,9 @@ def _limit(spec):
 
 
 def _forbidden_result(spec, path):
+    whose = "dlkit's " if path.startswith("dlkit.") else ""
     return CheckResult(spec.name, False, f"write it yourself: this exercise asks you to build "
-                       f"{spec.thing} without calling dlkit's {_short(path)} (your code called it)",
+                       f"{spec.thing} without calling {whose}{_short(path)} (your code called it)",
                        f"build it from the operations the chapter taught; {_short(path)} is what you "
                        "compare with afterwards")
 

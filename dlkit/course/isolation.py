@@ -152,6 +152,13 @@ def _locate(path):
     raise ValueError(f"forbid: cannot find {path!r} (no module to import)")
 
 
+def applies(path):
+    """Whether a forbidden path is in play: always for dlkit's own names; for another library's
+    (``torch.Tensor.backward``) only once the learner has imported it, so checks never import it."""
+    top = path.split(".")[0]
+    return top == "dlkit" or top in sys.modules
+
+
 def _called_from_dlkit(depth):
     """True when the caller ``depth`` frames up is dlkit's own code (references, layers, losses)."""
     caller = sys._getframe(depth + 1)
@@ -184,7 +191,7 @@ def forbidden(paths, namespaces=(), calls=None):
     calls = [] if calls is None else calls
     undo = []
     try:
-        for path in paths:
+        for path in filter(applies, paths):
             owner, attribute, original = _locate(path)
             if isinstance(original, type):
                 _guard_class(path, original, calls, undo)
@@ -198,7 +205,7 @@ def forbidden(paths, namespaces=(), calls=None):
                 guard = _function_guard(path, original, calls)
                 places = [m.__dict__ for name, m in list(sys.modules.items())
                           if (name == "dlkit" or name.startswith("dlkit.")) and m is not None]
-                for namespace in [*places, *namespaces]:
+                for namespace in [owner.__dict__, *places, *namespaces]:   # owner: torch's own modules
                     for key, value in list(namespace.items()):
                         if value is original:
                             namespace[key] = guard

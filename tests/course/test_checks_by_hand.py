@@ -101,3 +101,48 @@ def test_a_gradient_by_hand_exercise_refuses_autograd(name, answer, used, monkey
     spec = checker._CHECKS[name]
     monkeypatch.setattr(spec, "forbid", tuple(p for p in spec.forbid if p not in checker.AUTOGRAD))
     assert run_check(name, answer).passed, str(run_check(name, answer))
+
+
+# PyTorch next to dlkit is the same shortcut: its autograd and layers are refused too.
+torch = pytest.importorskip("torch")
+
+
+def conv_by_torch_autograd(dout, x, w, b, stride, padding):
+    xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+    torch.nn.functional.conv2d(xt, wt, bt, stride=stride, padding=padding).backward(torch.tensor(dout))
+    return xt.grad.numpy(), wt.grad.numpy(), bt.grad.numpy()
+
+
+def matmul_by_torch_grad(A, B, G):
+    a, b = torch.tensor(A, requires_grad=True), torch.tensor(B, requires_grad=True)
+    return tuple(g.numpy() for g in torch.autograd.grad(a @ b, (a, b), torch.tensor(G)))
+
+
+def pool_by_torch(x, kernel_size, stride):
+    return torch.nn.functional.max_pool2d(torch.tensor(x), kernel_size, stride).numpy()
+
+
+@pytest.mark.parametrize("name, answer, used", [
+    ("ch7.conv_backward_naive", conv_by_torch_autograd, "torch.nn.functional.conv2d"),
+    ("ch2.matmul_backward", matmul_by_torch_grad, "torch.autograd.grad"),
+    ("ch7.max_pool_forward", pool_by_torch, "torch.nn.functional.max_pool2d"),
+])
+def test_pytorch_is_refused_where_dlkit_is(name, answer, used, monkeypatch):
+    result = run_check(name, answer)
+    assert not result.passed and "write it yourself" in str(result) and used in str(result), str(result)
+    spec = checker._CHECKS[name]
+    monkeypatch.setattr(spec, "forbid", tuple(p for p in spec.forbid if not p.startswith("torch.")))
+    assert run_check(name, answer).passed     # right numbers: only the ban turns it down
+    assert torch.nn.functional.conv2d is torch.conv2d and not hasattr(torch.Tensor.backward, "__wrapped__")
+
+
+def test_checks_never_import_pytorch_themselves():
+    import subprocess
+    import sys
+    script = ("import sys, numpy as np\n"
+              "from dlkit.course import run_check\n"
+              "def dot(A, B, G): return G @ B.T, A.T @ G\n"
+              "assert run_check('ch2.matmul_backward', dot).passed\n"
+              "print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120)
+    assert out.stdout.strip() == "False"

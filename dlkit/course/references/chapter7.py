@@ -19,8 +19,9 @@ from ..checker import AUTOGRAD, call, register
 from ..compare import Mismatch, as_number, assert_close, assert_tensor
 
 _NO_CONV = ("dlkit.functional.conv2d", "dlkit.nn.Conv2d", "dlkit.functional.conv_transpose2d",
-            "dlkit.nn.ConvTranspose2d")
-_NO_POOL = ("dlkit.functional.max_pool2d", "dlkit.nn.MaxPool2d")
+            "dlkit.nn.ConvTranspose2d", "torch.conv2d", "torch.nn.functional.conv2d", "torch.nn.Conv2d")
+_NO_POOL = ("dlkit.functional.max_pool2d", "dlkit.nn.MaxPool2d", "torch.max_pool2d",
+            "torch.nn.functional.max_pool2d", "torch.nn.MaxPool2d")
 
 
 # ----------------------------------------------------------------------------------------------------
